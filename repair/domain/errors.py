@@ -1,0 +1,73 @@
+"""Named errors of the domain. Every refusal is one of these, never a silent False."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class ValidationError(DomainError):
+    """Input is malformed: a field is missing or has a bad value (CLI exit 2, HTTP 422)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class NotFound(DomainError):
+    """The named case, record, user or department does not exist."""
+
+
+class WorkflowConfigError(DomainError):
+    """A workflow file is invalid; names the file and the key."""
+
+    def __init__(self, path: str, key: str, message: str):
+        super().__init__(f"{path}: {key}: {message}")
+        self.path = path
+        self.key = key
+
+
+class UnknownTrigger(DomainError):
+    """The trigger is not declared in the case's workflow."""
+
+
+class TransitionRefused(DomainError):
+    """The transition exists but is not allowed now; `failed` names what failed."""
+
+    def __init__(self, message: str, failed: list[str] | tuple[str, ...] = ()):
+        super().__init__(message)
+        self.failed = list(failed)
+
+
+class ConcurrencyConflict(DomainError):
+    """Someone else changed the case first; reload and try again."""
+
+
+class NotEligible(DomainError):
+    """An application cannot be made; `failed` lists every failed condition."""
+
+    def __init__(self, message: str, failed: list[str] | tuple[str, ...] = ()):
+        super().__init__(message)
+        self.failed = list(failed)
+
+
+class CalendarDataError(DomainError):
+    """Calendar override data is malformed (names the line)."""
+
+
+class RegimeConfigError(DomainError):
+    """The publicity-regime data file is invalid; names the file and the key."""
+
+    def __init__(self, path: str, key: str, message: str):
+        super().__init__(f"{path}: {key}: {message}")
+        self.path = path
+        self.key = key
+
+
+class LetterError(DomainError):
+    """A letter cannot be rendered: unknown key, missing field, or no CJK font / HarfBuzz subsetting."""
+
+
+class SealError(DomainError):
+    """A document cannot be sealed or verified: missing key material, bad PKCS#12, not a PDF."""

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up everything repair needs on a Debian machine (run as root): system packages when
+# missing, a virtual environment in .venv and the package with its test extra.
+# Idempotent: a second run only checks and returns quickly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM_PACKAGES=(python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+                 fonts-noto-cjk poppler-utils chromium)
+missing=()
+for pkg in "${SYSTEM_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing system packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: installing system packages needs root (missing: ${missing[*]})" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating virtual environment .venv"
+  "$PYTHON" -m venv .venv
+  .venv/bin/pip install -q -U pip 2>&1 | grep -v "^WARNING: Location" || true
+fi
+stamp=.venv/.repair-installed
+if [ ! -f "$stamp" ] || [ setup.cfg -nt "$stamp" ]; then
+  echo "==> installing repair and its dependencies into .venv"
+  .venv/bin/pip install -q -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/python -c "import repair, weasyprint, pyhanko, transitions" 
+  touch "$stamp"
+fi
