@@ -1,0 +1,100 @@
+"""`repair case …` and `repair records list`."""
+
+from __future__ import annotations
+
+import click
+
+from repair.cli.common import echo_json, now, runtime
+from repair.services.cases import fire as fire_trigger
+from repair.services.cases import local_date
+from repair.services.queries import case_detail, list_cases, list_records
+from repair.services.users import load_actor
+
+
+@click.group("case")
+def case() -> None:
+    """信用修复案件 / repair cases."""
+
+
+@case.command("list")
+@click.option("--state")
+@click.option("--workflow")
+@click.option("--department")
+@click.option("--limit", type=click.IntRange(1, 500))
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--json", "as_json", is_flag=True)
+def list_(state, workflow, department, limit, offset, as_json) -> None:
+    """按截止日排列的案件 / cases ordered by due date."""
+    rt = runtime()
+    with rt.uow(read_only=True) as uow:
+        rows = list_cases(uow, state=state, workflow=workflow, department=department, limit=limit, offset=offset)
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['case_no']:<18} {r['state']:<20} v{r['version']:<3} {r['workflow']:<28} "
+                   f"{r['department']:<6} {r['uscc']} due {r['due'] or '—'}")
+
+
+@case.command("show")
+@click.argument("case_no")
+@click.option("--json", "as_json", is_flag=True)
+def show(case_no: str, as_json: bool) -> None:
+    """案件详情：状态、历史、时限 / case detail: state, history, deadlines."""
+    rt = runtime()
+    with rt.uow(read_only=True) as uow:
+        detail = case_detail(rt, uow, case_no, today=local_date(now()))
+    if as_json:
+        echo_json(detail)
+        return
+    click.echo(f"{detail['case_no']}  {detail['workflow_title']}  {detail['state_title']}（{detail['state']}）"
+               f"  v{detail['version']}  规则 {detail['regime']}")
+    for e in detail["events"]:
+        click.echo(f"  #{e['seq']} {e['at']} {e['actor']}: {e['trigger']} {e['from'] or '—'} → {e['to']}"
+                   + (f"（{e['reason']}）" if e["reason"] else ""))
+    for d in detail["deadlines"]:
+        click.echo(f"  [{d['status']}] {d['title']} 截止 {d['due']}{' 暂估' if d['provisional'] else ''}"
+                   f"{' 已于 ' + d['met_on'] + ' 完成' if d['met_on'] else ''}")
+        click.echo(f"      {d['derivation']}")
+    if detail["favourable_regime"]:
+        click.echo(f"  注意：新规则 {detail['favourable_regime']['regime']} 对申请人更有利（从旧兼从轻）")
+
+
+@case.command("fire")
+@click.argument("case_no")
+@click.argument("trigger")
+@click.option("--actor", required=True, help="操作人用户名 / acting username")
+@click.option("--reason", help="理由 / reason")
+@click.option("--expect-version", type=int, help="仅当案件版本等于此值时执行 / optimistic check")
+def fire(case_no: str, trigger: str, actor: str, reason: str | None, expect_version: int | None) -> None:
+    """触发流程动作；不允许时退出码 3，并发冲突时 4 / fire a trigger (exit 3 refused, 4 conflict)."""
+    rt = runtime()
+    with rt.uow() as uow:
+        who = load_actor(uow, actor)
+        result = fire_trigger(rt, uow, case_no, trigger, actor=who, now=now(), reason=reason,
+                              expected_version=expect_version)
+    click.echo(f"{result.case_no}: {result.trigger} {result.from_state} → {result.to_state} (version {result.version})")
+
+
+@click.group("records")
+def records() -> None:
+    """失信信息记录 / published records."""
+
+
+@records.command("list")
+@click.option("--kind")
+@click.option("--uscc")
+@click.option("--authority")
+@click.option("--limit", type=click.IntRange(1, 100000))
+@click.option("--json", "as_json", is_flag=True)
+def records_list(kind, uscc, authority, limit, as_json) -> None:
+    """列出记录 / list records."""
+    rt = runtime()
+    with rt.uow(read_only=True) as uow:
+        rows = list_records(uow, kind=kind, uscc=uscc, authority=authority, limit=limit)
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['authority']:<6} {r['decision_no']:<28} {r['kind']:<24} {r['tier']:<8} {r['uscc']} "
+                   f"{r['party']} {r['decided_on']} {r['status']}")

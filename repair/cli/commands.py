@@ -1,0 +1,12 @@
+"""The list of commands the `repair` script offers (one module per group)."""
+
+from repair.cli.audit import audit
+from repair.cli.calendar import calendar
+from repair.cli.cases import case, records
+from repair.cli.rules import rules, uscc
+
+from repair.cli.setup import demo, init, serve
+from repair.cli.users import users
+from repair.cli.workflows import workflows
+
+ALL = [init, demo, serve, uscc, calendar, rules, workflows, case, records, users, audit]

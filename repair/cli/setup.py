@@ -1,0 +1,47 @@
+"""`repair init`, `repair demo`, `repair serve`."""
+
+from __future__ import annotations
+
+import click
+
+from repair.cli.common import now, runtime
+
+
+@click.command("init")
+def init() -> None:
+    """创建或升级数据库并生成开发用印章密钥 / create or migrate the database (idempotent)."""
+    from repair.services.setup import initialise
+
+    summary = initialise(runtime(), now=now())
+    click.echo(f"数据库 / database: {summary['database']}")
+    click.echo(f"实例目录 / instance: {summary['instance']}")
+    for name in summary["workflows_registered"]:
+        click.echo(f"登记流程 / registered workflow: {name}")
+    click.echo("初始化完成 / initialised")
+
+
+@click.command("demo")
+def demo() -> None:
+    """载入演示数据并打印演示账号 / load demo data and print the demo logins."""
+    from repair.services.demo import load_demo
+    from repair.services.setup import initialise
+
+    rt = runtime()
+    initialise(rt, now=now())
+    summary = load_demo(rt, now=now(), progress=lambda text: click.echo(text, err=True))
+    click.echo(f"演示数据 / demo data: {summary['enterprises']} enterprises, {summary['records']} records, "
+               f"{summary['cases']} cases")
+    click.echo("演示账号（密码均为 / every password: %s）:" % summary["password"])
+    for login in summary["logins"]:
+        click.echo(f"  {login['username']:<22} {login['role']:<10} {login['department'] or login['uscc'] or ''}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, type=click.IntRange(1, 65535), show_default=True)
+@click.option("--workers", default=2, type=click.IntRange(1, 64), show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """用生产级 WSGI 服务器（gunicorn）运行网站 / run the web app under gunicorn."""
+    from repair.web.server import run_gunicorn
+
+    run_gunicorn(host=host, port=port, workers=workers)
