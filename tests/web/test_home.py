@@ -1,0 +1,29 @@
+"""The home page, the health check and Chinese error pages."""
+
+import pytest
+
+from repair import create_app
+
+
+@pytest.fixture
+def client(runtime, settings, registry):
+    app = create_app(settings)
+    app.extensions["repair"].__dict__["workflows"] = registry
+    return app.test_client()
+
+
+def test_home_lists_workflows_and_time_limits(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "行政处罚信息信用修复" in page and "3 个工作日" in page and "国办发〔2025〕22号" in page
+    assert "待确认" in page
+
+
+def test_healthz_reports_the_database(client):
+    data = client.get("/healthz").get_json()
+    assert data["status"] == "ok" and data["open_cases"] == 0
+
+
+def test_errors_are_chinese_pages_without_traces(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
