@@ -9,7 +9,8 @@ from repair import create_app
 def client(runtime, settings, registry):
     app = create_app(settings)
     app.extensions["repair"].__dict__["workflows"] = registry
-    return app.test_client()
+    yield app.test_client()
+    app.extensions["repair"].dispose()
 
 
 def test_home_lists_workflows_and_time_limits(client):
