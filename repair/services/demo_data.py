@@ -70,7 +70,7 @@ def enterprises(count: int = 60, seed: int = 7) -> list[DemoEnterprise]:
     return result
 
 
-def records(companies: list[DemoEnterprise], count: int = 240, seed: int = 11) -> list[DemoRecord]:
+def records(companies: list[DemoEnterprise], count: int = 400, seed: int = 11) -> list[DemoRecord]:
     """Records across kinds, tiers, sectors and regimes (decision dates 2023-06 … 2026-10)."""
     rng = random.Random(seed)
     start, span = date(2023, 6, 1), (date(2026, 10, 31) - date(2023, 6, 1)).days
@@ -79,8 +79,10 @@ def records(companies: list[DemoEnterprise], count: int = 240, seed: int = 11) -
         code, _name, channel, sectors = DEPARTMENTS[i % len(DEPARTMENTS)]
         company = companies[i % len(companies)]
         kind = "administrative_penalty"
-        if i % 12 == 5:
-            kind = "business_anomaly_list" if code == "SCJG" else "inspection_negative"
+        if code == "SCJG" and i % 3 == 0:
+            kind = "business_anomaly_list"
+        elif i % 12 == 5:
+            kind = "inspection_negative"
         elif i % 12 == 9:
             kind = "commitment_breach"
         tier = ("general", "general", "serious", "minor")[i % 4] if kind == "administrative_penalty" else "general"
