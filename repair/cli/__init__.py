@@ -41,6 +41,12 @@ class RepairGroup(click.Group):
         except DomainError as error:
             click.echo(f"错误 / error: {error}", err=True)
             ctx.exit(exit_code_for(error))
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as error:  # a one-line message, never a traceback, for what we did not foresee
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            click.echo(f"内部错误 / internal error: {type(error).__name__}: {first_line}", err=True)
+            ctx.exit(EXIT_CHECK_FAILED)
 
 
 @click.group(cls=RepairGroup)

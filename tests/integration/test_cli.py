@@ -112,3 +112,20 @@ def test_init_is_idempotent(repair):
     first, second = repair("init"), repair("init")
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert "registered workflow" not in second.stdout
+
+
+def test_calendar_show_lists_holidays_and_make_up_days(repair):
+    shown = repair("calendar", "show", "2026")
+    assert "2026-10-01  放假  国庆节  (official)" in shown.stdout
+    assert "2026-10-10  调休上班" in shown.stdout
+    provisional = json.loads(repair("calendar", "show", "2031", "--json").stdout)
+    assert provisional["provisional"] is True
+    assert {d["date"] for d in provisional["days"]} >= {"2031-01-01", "2031-05-01", "2031-10-03"}
+
+
+def test_unreachable_database_is_one_line_not_a_traceback(cli_env, tmp_path):
+    env = {**cli_env, "REPAIR_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    result = subprocess.run([".venv/bin/repair", "case", "list"], capture_output=True, text=True, env=env,
+                            timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
