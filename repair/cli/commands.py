@@ -5,7 +5,6 @@ from repair.cli.calendar import calendar
 from repair.cli.cases import case, records
 from repair.cli.rules import rules, uscc
 from repair.cli.seal import seal
-
 from repair.cli.setup import demo, init, serve
 from repair.cli.users import users
 from repair.cli.workflows import workflows
