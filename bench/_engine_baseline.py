@@ -15,7 +15,7 @@ from sqlalchemy import Engine, bindparam, func, insert, select, update
 
 from repair.calendar import WorkCalendar
 from repair.domain.history import EventFacts, chain_hash
-from repair.services.clocks import compute_due
+from repair.domain.clocks import compute_due
 from repair.services.history import utc_naive
 from repair.store.db import is_sqlite
 from repair.store.models import Base

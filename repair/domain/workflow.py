@@ -121,12 +121,21 @@ class Workflow:
     _index: dict[tuple[str, str], tuple[TransitionDef, tuple[Guard, ...]]] = field(
         init=False, repr=False, compare=False)
     _machine: Machine = field(init=False, repr=False, compare=False)
+    _guards_by_trigger: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         guards = [self._resolve_guards(t) for t in self.transitions]
         index = {(t.trigger, s): (t, g) for t, g in zip(self.transitions, guards) for s in t.sources}
+        by_trigger: dict[str, frozenset[str]] = {}
+        for t in self.transitions:
+            by_trigger[t.trigger] = by_trigger.get(t.trigger, frozenset()) | frozenset(t.guards)
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_guards_by_trigger", by_trigger)
         object.__setattr__(self, "_machine", self._build_machine(guards))
+
+    def guard_names(self, trigger: str) -> frozenset[str]:
+        """The named guards any transition of `trigger` checks (so the service gathers only their facts)."""
+        return self._guards_by_trigger.get(trigger, frozenset())
 
     def _resolve_guards(self, t: TransitionDef) -> tuple[Guard, ...]:
         named = tuple(GUARDS[g] for g in t.guards)

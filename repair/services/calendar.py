@@ -47,6 +47,6 @@ def load_overrides(runtime, uow: UnitOfWork, csv_text: str, *, actor: Actor, now
             row.kind, row.name, row.loaded_at, row.loaded_by = override.kind, override.name, stamp, actor.username
     uow.session.flush()
     calendar = calendar_for(runtime, uow)
-    moved = recompute_provisional(runtime, uow, calendar, actor=actor, now=now)
+    moved = recompute_provisional(uow, calendar, actor=actor, now=now)
     uow.commit()
     return {"loaded": len(overrides), "years": sorted({o.day.year for o in overrides}), "moved": moved}

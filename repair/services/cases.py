@@ -8,20 +8,25 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from repair.domain.actors import Actor
+from repair.domain.casefile import CaseState
+from repair.domain.clocks import ClockRun
 from repair.domain.errors import ConcurrencyConflict, NotEligible, NotFound, TransitionRefused
+from repair.domain.history import GENESIS
 from repair.domain.rules import regime_in_force
 from repair.domain.workflow import Workflow
 from repair.services.calendar import calendar_for
-from repair.services.clocks import apply_clocks
 from repair.services.facts import WINDOWED_KINDS, case_facts, eligibility
 from repair.services.history import append_event, utc_naive
 from repair.services.runtime import LOCAL_TZ
+from repair.store.case_repo import insert_case, load_case, save_case, save_deadlines, set_record_status
 from repair.store.counters import next_value
 from repair.store.models import Case, Record
 from repair.store.uow import UnitOfWork
 
 # Conditions checked later, in the fulfilment-check stage, rather than at submission.
 CHECKED_IN_STAGE = {"obligations_fulfilled"}
+# What reaching an outcome does to the record's publication.
+RECORD_STATUS_ON = {"granted": "repaired", "revoked": "published"}
 
 
 def local_date(now: datetime) -> date:
@@ -43,19 +48,8 @@ class FireResult:
     deadline_changes: list[dict]
 
 
-def load_case(uow: UnitOfWork, case_no: str, *, for_update: bool = False) -> Case:
-    """The case with its record and deadlines, or NotFound."""
-    query = select(Case).where(Case.case_no == case_no)
-    if for_update:
-        query = query.with_for_update(of=Case)
-    case = uow.session.scalars(query).unique().first()
-    if case is None:
-        raise NotFound(f"案件不存在 / no case {case_no!r}")
-    return case
-
-
 def submit_application(runtime, uow: UnitOfWork, *, record_id: int, actor: Actor, now: datetime,
-                       commitment_signed: bool, reason: str | None = None) -> Case:
+                       commitment_signed: bool, reason: str | None = None) -> CaseState:
     """Open a repair case for a record, pinning the regime in force today and starting its clocks."""
     record = uow.session.get(Record, record_id)
     if record is None:
@@ -78,31 +72,26 @@ def submit_application(runtime, uow: UnitOfWork, *, record_id: int, actor: Actor
     if blocking:
         raise NotEligible("不符合申请条件 / not eligible: " + "；".join(f"{c.title}（{c.detail}）" for c in blocking),
                           [c.code for c in blocking])
-    regime = verdict_regime(record, today)
-    case = Case(
-        case_no=_case_no(uow, record.authority_code, today), record_id=record.id, record=record,
-        workflow=wf.name, workflow_version=wf.version, state=wf.initial, version=1,
-        department_code=record.authority_code, uscc=record.uscc, regime=regime, submitted_on=today,
-        applicant=actor.username, commitment_signed_at=utc_naive(now) if commitment_signed else None,
-        is_open=True, head_hash="0" * 64, event_count=0, created_at=utc_naive(now), updated_at=utc_naive(now),
-        deadlines=[],
+    regime = regime_in_force(record.channel, today).id if record.kind in WINDOWED_KINDS else None
+    case = CaseState(
+        case_no=_case_no(uow, record.authority_code, today), record_id=record.id, workflow=wf.name,
+        workflow_version=wf.version, state=wf.initial, version=1, department_code=record.authority_code,
+        uscc=record.uscc, regime=regime, submitted_on=today, applicant=actor.username,
+        commitment_signed_at=utc_naive(now) if commitment_signed else None, is_open=True, due=None,
+        head_hash=GENESIS, event_count=0,
     )
-    uow.session.add(case)
-    changes = apply_clocks(uow, wf, case, from_state=None, to_state=wf.initial, trigger="submit", extends=None,
-                           calendar=lambda: calendar_for(runtime, uow), today=today, actor=actor.username,
-                           reason=reason, now=now)
+    clocks = ClockRun(lambda: calendar_for(runtime, uow))
+    clocks.apply(wf, case, from_state=None, to_state=wf.initial, trigger="submit", extends=None, today=today,
+                 actor=actor.username, reason=reason, now=now)
+    insert_case(uow, case, created_at=utc_naive(now))
+    save_deadlines(uow, case, clocks.effects)
+    payload = {"regime": regime, "record": record.decision_no, "deadlines": clocks.changes,
+               "eligibility": [c.code for c in verdict.failed]}
     append_event(uow, case, trigger="submit", from_state=None, to_state=wf.initial, actor=actor.username, at=now,
-                 reason=reason, payload={"regime": regime, "record": record.decision_no, "deadlines": changes,
-                                         "eligibility": [c.code for c in verdict.failed]})
+                 reason=reason, payload=payload)
+    save_case(uow, case, expected_version=1, updated_at=utc_naive(now))
     uow.commit()
     return case
-
-
-def verdict_regime(record: Record, today: date) -> str | None:
-    """The regime pinned on a case: the one in force on its submission date (penalty kinds only)."""
-    if record.kind not in WINDOWED_KINDS:
-        return None
-    return regime_in_force(record.channel, today).id
 
 
 def _case_no(uow: UnitOfWork, department: str, today: date) -> str:
@@ -114,38 +103,28 @@ def fire(runtime, uow: UnitOfWork, case_no: str, trigger: str, *, actor: Actor, 
          reason: str | None = None, expected_version: int | None = None) -> FireResult:
     """Fire `trigger` on a case: check it through the workflow, move clocks, append the event, commit."""
     reason = reason.strip() if reason else None
-    case = load_case(uow, case_no, for_update=True)
+    case = load_case(uow, case_no)
     if expected_version is not None and case.version != expected_version:
         raise ConcurrencyConflict(
             f"案件版本已变为 {case.version}（请求基于 {expected_version}）/ stale version: case is at {case.version}")
     wf: Workflow = runtime.workflows.get(uow, case.workflow, case.workflow_version)
     today = local_date(now)
-    guards = tuple({g for t in wf.transitions if t.trigger == trigger for g in t.guards})
-    facts = case_facts(uow, wf, case, actor, reason=reason, guards=guards, today=today,
+    facts = case_facts(uow, wf, case, actor, reason=reason, guards=wf.guard_names(trigger), today=today,
                        repeat_window_months=runtime.settings.repeat_repair_window_months)
     firing = wf.fire(case.state, trigger, facts)
-    changes = apply_clocks(uow, wf, case, from_state=firing.source, to_state=firing.dest, trigger=trigger,
-                           extends=firing.transition.extends, calendar=lambda: calendar_for(runtime, uow),
-                           today=today, actor=actor.username, reason=reason, now=now)
-    case.state = firing.dest
-    case.is_open = wf.is_open(firing.dest)
-    case.updated_at = utc_naive(now)
-    event = append_event(uow, case, trigger=trigger, from_state=firing.source, to_state=firing.dest,
-                         actor=actor.username, at=now, reason=reason, payload={"deadlines": changes})
-    on_fired(runtime, uow, case, firing, actor=actor, now=now)
+    clocks = ClockRun(lambda: calendar_for(runtime, uow))
+    clocks.apply(wf, case, from_state=firing.source, to_state=firing.dest, trigger=trigger,
+                 extends=firing.transition.extends, today=today, actor=actor.username, reason=reason, now=now)
+    loaded_version = case.version
+    case.state, case.version, case.is_open = firing.dest, case.version + 1, wf.is_open(firing.dest)
+    seq = append_event(uow, case, trigger=trigger, from_state=firing.source, to_state=firing.dest,
+                       actor=actor.username, at=now, reason=reason, payload={"deadlines": clocks.changes})
+    save_case(uow, case, expected_version=loaded_version, updated_at=utc_naive(now))
+    save_deadlines(uow, case, clocks.effects)
+    outcome = wf.states[firing.dest].outcome
+    if outcome in RECORD_STATUS_ON and firing.dest != firing.source:
+        set_record_status(uow, case.record_id, RECORD_STATUS_ON[outcome], utc_naive(now))
     uow.commit()
     return FireResult(case_no=case.case_no, trigger=trigger, from_state=firing.source, to_state=firing.dest,
-                      version=case.version, seq=event.seq, letter=firing.transition.letter,
-                      deadline_changes=changes)
-
-
-def on_fired(runtime, uow: UnitOfWork, case: Case, firing, *, actor: Actor, now: datetime) -> None:
-    """Consequences on the record of reaching an outcome (publication stops or resumes)."""
-    outcome = runtime.workflows.get(uow, case.workflow, case.workflow_version).states[firing.dest].outcome
-    if outcome == "granted":
-        case.record.status = "repaired"
-        case.record.updated_at = utc_naive(now)
-    elif outcome == "revoked":
-        case.record.status = "published"
-        case.record.updated_at = utc_naive(now)
-
+                      version=case.version, seq=seq, letter=firing.transition.letter,
+                      deadline_changes=clocks.changes)

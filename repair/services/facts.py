@@ -13,6 +13,7 @@ from repair.domain.fulfilment import FulfilmentStatus, assess_fulfilment
 from repair.domain.guards import CaseFacts
 from repair.domain.rules import PublicityWindow, get_regime, publicity_window, regime_in_force
 from repair.domain.workflow import Workflow
+from repair.domain.casefile import CaseState
 from repair.store.models import Case, CaseEvent, Fulfilment, Record
 from repair.store.uow import UnitOfWork
 
@@ -72,25 +73,27 @@ def eligibility(uow: UnitOfWork, record: Record, *, as_of: date, commitment_sign
     ))
 
 
-def case_facts(uow: UnitOfWork, wf: Workflow, case: Case, actor: Actor, *, reason: str | None,
-               guards: tuple[str, ...], today: date, repeat_window_months: int | None = None) -> CaseFacts:
+def case_facts(uow: UnitOfWork, wf: Workflow, case: CaseState, actor: Actor, *, reason: str | None,
+               guards: frozenset[str], today: date, repeat_window_months: int | None = None) -> CaseFacts:
     """Facts for one firing; costly facts are gathered only when a guard of the trigger reads them."""
-    check_triggers = {t.trigger for t in wf.transitions if t.check}
-    checkers = frozenset(uow.session.scalars(
-        select(CaseEvent.actor).where(CaseEvent.case_id == case.id, CaseEvent.trigger.in_(check_triggers))
-    )) if check_triggers and "four_eyes" in guards else frozenset()
-    status = fulfilment_of(uow, case.record) if "penalty_fulfilled" in guards else None
+    checkers: frozenset[str] = frozenset()
+    if "four_eyes" in guards:
+        check_triggers = [t.trigger for t in wf.transitions if t.check]
+        checkers = frozenset(uow.session.scalars(
+            select(CaseEvent.actor).where(CaseEvent.case_id == case.id, CaseEvent.trigger.in_(check_triggers))))
+    record = uow.session.get(Record, case.record_id) if guards & {"penalty_fulfilled", "eligible"} else None
+    status = fulfilment_of(uow, record) if "penalty_fulfilled" in guards else None
     failures: tuple[str, ...] = ()
     if "eligible" in guards:
-        verdict = eligibility(uow, case.record, as_of=today, regime_id=case.regime,
+        verdict = eligibility(uow, record, as_of=today, regime_id=case.regime,
                               commitment_signed=case.commitment_signed_at is not None,
                               repeat_window_months=repeat_window_months)
         failures = tuple(c.title for c in verdict.failed)
-    extensions = {d.stage: d.extended_days for d in case.deadlines if d.extended_days}
     used = {}
     for clock in wf.clocks:
-        if clock.extension is not None and clock.stage in extensions:
-            used[clock.stage] = extensions[clock.stage] // clock.extension.limit
+        extended = sum(d.extended_days for d in case.deadlines if d.stage == clock.stage)
+        if clock.extension is not None and extended:
+            used[clock.stage] = extended // clock.extension.limit
     return CaseFacts(
         actor=actor.username, actor_role=actor.role,
         actor_in_scope=actor.in_scope(case.department_code, case.uscc), reason=reason,
@@ -98,10 +101,12 @@ def case_facts(uow: UnitOfWork, wf: Workflow, case: Case, actor: Actor, *, reaso
         fulfilment_complete=bool(status and status.complete),
         fulfilment_missing=status.missing if status else (),
         commitment_signed=case.commitment_signed_at is not None,
-        eligibility_failures=failures, documents_sealed=documents_sealed(uow, case), extensions_used=used,
+        eligibility_failures=failures,
+        documents_sealed=documents_sealed(uow, case) if "documents_sealed" in guards else False,
+        extensions_used=used,
     )
 
 
-def documents_sealed(uow: UnitOfWork, case: Case) -> bool:
+def documents_sealed(uow: UnitOfWork, case: CaseState) -> bool:
     """Paired delivery: both documents of the delivery are sealed (documents arrive with the letters service)."""
     return False

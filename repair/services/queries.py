@@ -6,9 +6,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from repair.domain.errors import ValidationError
+from repair.domain.errors import NotFound, ValidationError
 from repair.domain.rules import favourable_regime
-from repair.services.cases import load_case
 from repair.services.facts import penalty_types
 from repair.store.models import Case, CaseEvent, Record
 from repair.store.uow import UnitOfWork
@@ -42,7 +41,9 @@ def list_cases(uow: UnitOfWork, *, state: str | None = None, workflow: str | Non
 
 def case_detail(runtime, uow: UnitOfWork, case_no: str, *, today: date) -> dict:
     """Everything about one case: state, regime, events, deadlines and allowed triggers."""
-    case = load_case(uow, case_no)
+    case = uow.session.scalars(select(Case).where(Case.case_no == case_no)).first()
+    if case is None:
+        raise NotFound(f"案件不存在 / no case {case_no!r}")
     record = case.record
     events = uow.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
     wf = runtime.workflows.get(uow, case.workflow, case.workflow_version)

@@ -1,0 +1,138 @@
+"""Stage clocks: start, stop, pause (补正), resume and extend deadlines as a case moves. Pure."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from repair.calendar import WorkCalendar
+from repair.domain.casefile import (
+    CaseState,
+    ClockEffect,
+    DeadlineState,
+    ExtensionGranted,
+    SuspensionEnded,
+    SuspensionStarted,
+)
+from repair.domain.workflow import ClockDef, Workflow
+
+OPEN = ("running", "paused")
+
+
+def compute_due(calendar: WorkCalendar, deadline) -> tuple[date, bool, str]:
+    """Due date, provisional flag and a readable derivation for a deadline's current totals."""
+    total = deadline.limit_days + deadline.paused_days + deadline.extended_days
+    unit = "工作日" if deadline.unit == "workdays" else "自然日"
+    parts = [f"{deadline.title}时限 {deadline.limit_days} 个{unit}"
+             f"（依据：{deadline.basis}{'' if deadline.confirmed else '；待确认'}）"]
+    if deadline.paused_days:
+        parts.append(f"补正期间暂停 {deadline.paused_days} 日顺延")
+    if deadline.extended_days:
+        parts.append(f"延期 {deadline.extended_days} 日")
+    if deadline.unit == "workdays":
+        result = calendar.due(deadline.started_on, total)
+        parts.append(result.derivation)
+        return result.due, result.provisional, "；".join(parts)
+    due = deadline.started_on + timedelta(days=total)
+    parts.append(f"自 {deadline.started_on} 起算 {total} 个自然日 → 截止 {due}")
+    return due, False, "；".join(parts)
+
+
+def recompute(calendar: WorkCalendar, deadline: DeadlineState) -> None:
+    """Recompute due, provisional flag and derivation in place."""
+    deadline.due, deadline.provisional, deadline.derivation = compute_due(calendar, deadline)
+    deadline.dirty = True
+
+
+def change(deadline: DeadlineState, what: str, **extra) -> dict:
+    """A deadline change as recorded in the history event's payload."""
+    return {"stage": deadline.stage, "change": what, "due": deadline.due.isoformat(),
+            "provisional": deadline.provisional, **extra}
+
+
+def start(clock: ClockDef, calendar: WorkCalendar, today: date) -> DeadlineState:
+    """A new running deadline for `clock`, counted from `today`."""
+    deadline = DeadlineState(stage=clock.stage, title=clock.title, limit_days=clock.limit, unit=clock.unit,
+                             basis=clock.basis, confirmed=clock.confirmed, started_on=today, due=today,
+                             provisional=False, derivation="")
+    recompute(calendar, deadline)
+    return deadline
+
+
+class ClockRun:
+    """The clock changes of one firing: deadline changes for the history and rows to write."""
+
+    def __init__(self, calendar: Callable[[], WorkCalendar]):
+        self._calendar_source = calendar
+        self._calendar: WorkCalendar | None = None
+        self.changes: list[dict] = []
+        self.effects: list[ClockEffect] = []
+        self.started: list[DeadlineState] = []
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = self._calendar_source()
+        return self._calendar
+
+    def apply(self, wf: Workflow, case: CaseState, *, from_state: str | None, to_state: str, trigger: str,
+              extends: str | None, today: date, actor: str, reason: str | None, now: datetime) -> None:
+        """Update the case's open deadlines for one firing."""
+        entered = to_state if to_state != from_state else None
+        open_by_stage = {d.stage: d for d in case.deadlines if d.status in OPEN}
+        for clock in wf.clocks:
+            current = open_by_stage.get(clock.stage)
+            stops = entered in clock.stops.enter or trigger in clock.stops.fire
+            starts = entered in clock.starts.enter or trigger in clock.starts.fire
+            if current is None:
+                if starts and not stops:
+                    new = start(clock, self.calendar, today)
+                    case.deadlines.append(new)
+                    self.started.append(new)
+                    self.changes.append(change(new, "started", started_on=today.isoformat()))
+                continue
+            if stops:
+                if current.status == "paused":
+                    self._resume(current, today)
+                current.status, current.met_on, current.dirty = "met", today, True
+                self.changes.append(change(current, "met", met_on=today.isoformat()))
+            elif current.status == "running" and entered in clock.pauses:
+                current.status, current.paused_since, current.dirty = "paused", today, True
+                self.effects.append(SuspensionStarted(current, today, reason or "", actor))
+                self.changes.append(change(current, "paused", paused_on=today.isoformat()))
+            elif current.status == "paused" and entered is not None and entered not in clock.pauses:
+                self._resume(current, today)
+                self.changes.append(change(current, "resumed", paused_days=current.paused_days))
+            if extends == clock.stage and current.status in OPEN and clock.extension is not None:
+                current.extended_days += clock.extension.limit
+                recompute(self.calendar, current)
+                self.effects.append(ExtensionGranted(current, clock.extension.limit, reason or "", actor, now))
+                self.changes.append(change(current, "extended", days=clock.extension.limit))
+        if wf.states[to_state].final:
+            # In a final state only internal triggers remain: a clock none of them can stop is moot.
+            remaining = set(wf.triggers_from(to_state))
+            for deadline in case.deadlines:
+                if deadline.status in OPEN and not remaining & set(wf.clock(deadline.stage).stops.fire):
+                    deadline.status, deadline.dirty = "cancelled", True
+                    self.changes.append(change(deadline, "cancelled"))
+        case.due = earliest_running(case.deadlines)
+
+    def _resume(self, deadline: DeadlineState, today: date) -> None:
+        since = deadline.paused_since or today
+        if today <= since:
+            days = 0
+        elif deadline.unit == "workdays":
+            days = self.calendar.count_workdays(since, today)
+        else:
+            days = (today - since).days
+        self.effects.append(SuspensionEnded(deadline, today, days))
+        deadline.paused_days += days
+        deadline.paused_since = None
+        deadline.status = "running"
+        recompute(self.calendar, deadline)
+
+
+def earliest_running(deadlines: list[DeadlineState]) -> date | None:
+    """The case's queue date: its earliest running deadline."""
+    running = [d.due for d in deadlines if d.status == "running"]
+    return min(running) if running else None
