@@ -28,6 +28,8 @@ class Settings:
     trust_roots: tuple[Path, ...] = ()
     tsa_url: str | None = None
     secret_key: str | None = None
+    # Plain-HTTP deployments (no TLS in front) need session cookies without the Secure flag.
+    insecure_cookies: bool = False
     # Local practice, unconfirmed nationally: refuse a repair within this many months of the last one.
     repeat_repair_window_months: int | None = None
     extra: dict = field(default_factory=dict)
@@ -56,6 +58,10 @@ def _path_list(value: str | None) -> tuple[Path, ...]:
     return tuple(Path(p) for p in (value or "").split(os.pathsep) if p)
 
 
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def load_settings(environ: dict | None = None) -> Settings:
     """Resolve settings from the environment (defaults: everything under the checkout's instance/)."""
     env = os.environ if environ is None else environ
@@ -72,5 +78,6 @@ def load_settings(environ: dict | None = None) -> Settings:
         trust_roots=_path_list(env.get("REPAIR_TRUST_ROOTS")),
         tsa_url=env.get("REPAIR_TSA_URL") or None,
         secret_key=env.get("REPAIR_SECRET_KEY") or None,
+        insecure_cookies=_flag(env.get("REPAIR_INSECURE_COOKIES")),
         repeat_repair_window_months=int(window) if window else None,
     )

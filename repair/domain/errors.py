@@ -71,3 +71,15 @@ class LetterError(DomainError):
 
 class SealError(DomainError):
     """A document cannot be sealed or verified: missing key material, bad PKCS#12, not a PDF."""
+
+
+class AuthenticationFailed(DomainError):
+    """Sign-in or bearer token refused; one message for every cause so nothing leaks."""
+
+
+class RateLimited(DomainError):
+    """Too many failed sign-ins; `retry_after` is the wait in seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

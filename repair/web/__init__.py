@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Flask
 
 from repair.config import Settings, load_settings
@@ -14,8 +12,10 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     """Build the Flask app around one Runtime (engine, workflows, calendar cache)."""
     settings = config if isinstance(config, Settings) else load_settings()
     app = Flask(__name__, template_folder=str(settings.templates_dir))
+    from repair.web import api_auth, auth, errors, public
+
     app.config.update(
-        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        SECRET_KEY=auth.session_secret(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         JSON_AS_ASCII=False,
@@ -25,8 +25,8 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     runtime = Runtime(settings)
     app.extensions["repair"] = runtime
 
-    from repair.web import errors, public
-
     app.register_blueprint(public.bp)
+    auth.init_app(app, settings)
+    app.register_blueprint(api_auth.bp)
     errors.register(app)
     return app
