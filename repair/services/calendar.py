@@ -14,11 +14,12 @@ from repair.store.models import CalendarOverride
 from repair.store.uow import UnitOfWork
 
 
+_OVERRIDES_STAMP = select(func.count(), func.max(CalendarOverride.__table__.c.loaded_at))
+
+
 def calendar_for(runtime, uow: UnitOfWork) -> WorkCalendar:
     """The calendar with every stored override; rebuilt only when the overrides changed."""
-    count, latest = uow.session.execute(
-        select(func.count(), func.max(CalendarOverride.loaded_at))
-    ).one()
+    count, latest = uow.connection.execute(_OVERRIDES_STAMP).one()
     key = (count, latest)
     cached = runtime._calendar_cache.get("calendar")
     if cached is None or cached[0] != key:

@@ -43,6 +43,11 @@ _DEADLINE_WRITABLE = ("due", "provisional", "derivation", "status", "paused_days
                       "paused_since", "met_on")
 _UPDATE_DEADLINE = (update(DEADLINES).where(DEADLINES.c.id == bindparam("b_id"))
                     .values(**{name: bindparam(name) for name in _DEADLINE_WRITABLE}))
+_INSERT_CASE = insert(CASES).returning(CASES.c.id)
+_INSERT_DEADLINE = insert(DEADLINES).returning(DEADLINES.c.id)
+_INSERT_SUSPENSION = insert(SUSPENSIONS)
+_INSERT_EXTENSION = insert(EXTENSIONS)
+_INSERT_EVENT = insert(EVENTS)
 _END_SUSPENSION = (update(SUSPENSIONS).where(SUSPENSIONS.c.deadline_id == bindparam("b_deadline"),
                                              SUSPENSIONS.c.ended_on.is_(None))
                    .values(ended_on=bindparam("ended_on"), workdays=bindparam("workdays")))
@@ -51,26 +56,26 @@ _END_SUSPENSION = (update(SUSPENSIONS).where(SUSPENSIONS.c.deadline_id == bindpa
 def load_case(uow: UnitOfWork, case_no: str, *, for_update: bool = True) -> CaseState:
     """The case (row-locked on PostgreSQL) with its open deadlines, or NotFound."""
     statement = _LOAD_CASE_LOCKED if for_update and uow.dialect == "postgresql" else _LOAD_CASE
-    row = uow.session.execute(statement, {"case_no": case_no}).first()
+    connection = uow.connection
+    row = connection.execute(statement, {"case_no": case_no}).first()
     if row is None:
         raise NotFound(f"案件不存在 / no case {case_no!r}")
     case = CaseState(**row._mapping)
     case.deadlines = [DeadlineState(**r._mapping)
-                      for r in uow.session.execute(_LOAD_OPEN_DEADLINES, {"case_id": case.id})]
+                      for r in connection.execute(_LOAD_OPEN_DEADLINES, {"case_id": case.id})]
     return case
 
 
 def insert_case(uow: UnitOfWork, case: CaseState, *, created_at) -> None:
     """Insert a new case row and set its id."""
     values = {name: getattr(case, name) for name in CASE_COLUMNS if name != "id"}
-    case.id = uow.session.execute(
-        insert(CASES).values(**values, created_at=created_at, updated_at=created_at).returning(CASES.c.id)
-    ).scalar_one()
+    case.id = uow.connection.execute(
+        _INSERT_CASE, {**values, "created_at": created_at, "updated_at": created_at}).scalar_one()
 
 
 def save_case(uow: UnitOfWork, case: CaseState, *, expected_version: int, updated_at) -> None:
     """Write the case's moving parts if nobody changed it since it was loaded (else ConcurrencyConflict)."""
-    result = uow.session.execute(_MOVE_CASE, {
+    result = uow.connection.execute(_MOVE_CASE, {
         "b_id": case.id, "b_version": expected_version, "state": case.state, "version": case.version,
         "is_open": case.is_open, "due": case.due, "head_hash": case.head_hash, "event_count": case.event_count,
         "updated_at": updated_at,
@@ -81,39 +86,36 @@ def save_case(uow: UnitOfWork, case: CaseState, *, expected_version: int, update
 
 def save_deadlines(uow: UnitOfWork, case: CaseState, effects: list[ClockEffect]) -> None:
     """Insert new deadlines, update changed ones, then write suspension and extension rows."""
+    connection = uow.connection
     for deadline in case.deadlines:
         if deadline.id is None:
             values = {name: getattr(deadline, name) for name in DEADLINE_COLUMNS if name != "id"}
-            deadline.id = uow.session.execute(
-                insert(DEADLINES).values(**values, case_id=case.id).returning(DEADLINES.c.id)).scalar_one()
+            deadline.id = connection.execute(_INSERT_DEADLINE, {**values, "case_id": case.id}).scalar_one()
             deadline.dirty = False
     changed = [{"b_id": d.id, **{name: getattr(d, name) for name in _DEADLINE_WRITABLE}}
                for d in case.deadlines if d.dirty]
     if changed:
-        uow.session.execute(_UPDATE_DEADLINE, changed)
-    for effect in effects:
-        if isinstance(effect, SuspensionStarted):
-            uow.session.execute(insert(SUSPENSIONS).values(
-                deadline_id=effect.deadline.id, started_on=effect.started_on, reason=effect.reason,
-                actor=effect.actor))
-        elif isinstance(effect, SuspensionEnded):
-            uow.session.execute(_END_SUSPENSION, {"b_deadline": effect.deadline.id, "ended_on": effect.ended_on,
-                                                  "workdays": effect.workdays})
-        elif isinstance(effect, ExtensionGranted):
-            uow.session.execute(insert(EXTENSIONS).values(
-                deadline_id=effect.deadline.id, days=effect.days, reason=effect.reason, actor=effect.actor,
-                at=effect.at))
+        connection.execute(_UPDATE_DEADLINE, changed)
+    started = [{"deadline_id": e.deadline.id, "started_on": e.started_on, "reason": e.reason, "actor": e.actor}
+               for e in effects if isinstance(e, SuspensionStarted)]
+    ended = [{"b_deadline": e.deadline.id, "ended_on": e.ended_on, "workdays": e.workdays}
+             for e in effects if isinstance(e, SuspensionEnded)]
+    extended = [{"deadline_id": e.deadline.id, "days": e.days, "reason": e.reason, "actor": e.actor, "at": e.at}
+                for e in effects if isinstance(e, ExtensionGranted)]
+    for statement, rows in ((_INSERT_SUSPENSION, started), (_END_SUSPENSION, ended), (_INSERT_EXTENSION, extended)):
+        if rows:
+            connection.execute(statement, rows)
 
 
 def insert_event(uow: UnitOfWork, values: dict) -> None:
     """Append one history row (its (case_id, seq) is unique: a lost race fails here)."""
-    uow.session.execute(insert(EVENTS), values)
+    uow.connection.execute(_INSERT_EVENT, values)
 
 
 def set_record_status(uow: UnitOfWork, record_id: int, status: str, updated_at) -> None:
     """Publication stops (repaired) or resumes (published) with the case's outcome."""
-    uow.session.execute(update(RECORDS).where(RECORDS.c.id == record_id)
-                        .values(status=status, updated_at=updated_at))
+    uow.connection.execute(update(RECORDS).where(RECORDS.c.id == record_id)
+                           .values(status=status, updated_at=updated_at))
 
 
 def open_provisional_case_numbers(uow: UnitOfWork) -> list[str]:

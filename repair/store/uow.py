@@ -30,6 +30,12 @@ class UnitOfWork:
             self.session = None
 
     @property
+    def connection(self):
+        """The transaction's Core connection, for the hot path's explicit statements."""
+        assert self.session is not None
+        return self.session.connection()
+
+    @property
     def dialect(self) -> str:
         assert self.session is not None
         return self.session.get_bind().dialect.name
