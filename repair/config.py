@@ -30,6 +30,9 @@ class Settings:
     secret_key: str | None = None
     # Plain-HTTP deployments (no TLS in front) need session cookies without the Secure flag.
     insecure_cookies: bool = False
+    # Named in every letter's remedies sentence (行政复议机关 / 人民法院).
+    district_government: str = "上海市某区人民政府"
+    district_court: str = "上海市某区人民法院"
     # Local practice, unconfirmed nationally: refuse a repair within this many months of the last one.
     repeat_repair_window_months: int | None = None
     extra: dict = field(default_factory=dict)
@@ -80,4 +83,6 @@ def load_settings(environ: dict | None = None) -> Settings:
         secret_key=env.get("REPAIR_SECRET_KEY") or None,
         insecure_cookies=_flag(env.get("REPAIR_INSECURE_COOKIES")),
         repeat_repair_window_months=int(window) if window else None,
+        district_government=env.get("REPAIR_DISTRICT_GOVERNMENT") or "上海市某区人民政府",
+        district_court=env.get("REPAIR_DISTRICT_COURT") or "上海市某区人民法院",
     )

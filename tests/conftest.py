@@ -216,3 +216,54 @@ def show(world, now):
 def repo_path(*parts: str) -> Path:
     """A path inside the checkout."""
     return CHECKOUT.joinpath(*parts)
+
+
+@pytest.fixture
+def sealing(world):
+    """Development keys for the `world` departments (so letters can be sealed)."""
+    from repair.services.setup import ensure_keys
+
+    ensure_keys(world, [("FGW", "区发展改革委"), ("SCJG", "区市场监管局")])
+    return world
+
+
+WEB_PASSWORD = "correct horse 9"
+
+
+@pytest.fixture
+def web(world, settings, registry, now):
+    """The Flask app over `world`, every `world` user signing in with WEB_PASSWORD (one scrypt hash, shared)."""
+    from sqlalchemy import update
+    from werkzeug.security import generate_password_hash
+
+    from repair import create_app
+    from repair.store.models import User
+
+    with world.uow() as uow:
+        uow.session.execute(update(User).values(password_hash=generate_password_hash(WEB_PASSWORD, method="scrypt")))
+        uow.commit()
+    app = create_app(settings)
+    app.extensions["repair"].__dict__["workflows"] = registry
+    yield app
+    app.extensions["repair"].dispose()
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token embedded in a rendered form."""
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def login(web):
+    """A test client signed in as a `world` user."""
+
+    def sign_in(username: str):
+        client = web.test_client()
+        token = csrf_of(client.get("/login").get_data(as_text=True))
+        response = client.post("/login", data={"username": username, "password": WEB_PASSWORD, "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in

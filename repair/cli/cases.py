@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from repair.cli.common import echo_json, now, runtime
+from repair.domain.errors import DomainError
 from repair.services.cases import fire as fire_trigger
 from repair.services.cases import local_date
+from repair.services.documents import produce
 from repair.services.queries import case_detail, list_cases, list_records
 from repair.services.users import load_actor
 
@@ -74,6 +76,13 @@ def fire(case_no: str, trigger: str, actor: str, reason: str | None, expect_vers
         result = fire_trigger(rt, uow, case_no, trigger, actor=who, now=now(), reason=reason,
                               expected_version=expect_version)
     click.echo(f"{result.case_no}: {result.trigger} {result.from_state} → {result.to_state} (version {result.version})")
+    for document_id in result.documents:
+        try:
+            document = produce(rt, document_id, now=now())
+        except DomainError as error:  # the step stands; the letter waits for `repair letters resume`
+            click.echo(f"  警告 / warning: 文书 #{document_id} 未能制作 / not produced: {error}", err=True)
+            continue
+        click.echo(f"  {document.title} {document.doc_no or ''} {document.status} sha256={document.sha256}")
 
 
 @click.group("records")

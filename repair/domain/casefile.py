@@ -56,6 +56,7 @@ class CaseState:
     deadlines: list[DeadlineState] = field(default_factory=list)
     id: int | None = None
     assigned_to: str | None = None
+    documents: tuple[int, ...] = ()  # documents reserved by the latest step (for the caller to produce)
 
 
 @dataclass(frozen=True)

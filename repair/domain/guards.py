@@ -25,6 +25,7 @@ class CaseFacts:
     commitment_signed: bool = False
     eligibility_failures: tuple[str, ...] = ()
     documents_sealed: bool = False
+    electronic_consent: bool = False            # the party agreed to electronic service (行政处罚法第61条)
     extensions_used: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -60,6 +61,8 @@ GUARDS: Mapping[str, Guard] = MappingProxyType({g.name: g for g in (
           lambda f: _listing("不符合", f.eligibility_failures)),
     Guard("documents_sealed", "行政处罚决定书与信用修复权益告知书均已签章",
           lambda f: f.documents_sealed),
+    Guard("electronic_consent", "当事人已同意电子送达",
+          lambda f: f.electronic_consent),
 )})
 
 EXTENSION_AVAILABLE = "extension_available"

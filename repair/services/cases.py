@@ -15,6 +15,7 @@ from repair.domain.history import GENESIS
 from repair.domain.rules import regime_in_force
 from repair.domain.workflow import Workflow
 from repair.services.calendar import calendar_for
+from repair.services.documents import APPLICANT_DOCUMENTS, reserve_document
 from repair.services.facts import WINDOWED_KINDS, case_facts, eligibility
 from repair.services.history import append_event, utc_naive
 from repair.services.runtime import LOCAL_TZ
@@ -46,6 +47,7 @@ class FireResult:
     seq: int
     letter: str | None
     deadline_changes: list[dict]
+    documents: tuple[int, ...] = ()
 
 
 def submit_application(runtime, uow: UnitOfWork, *, record_id: int, actor: Actor, now: datetime,
@@ -59,9 +61,10 @@ def submit_application(runtime, uow: UnitOfWork, *, record_id: int, actor: Actor
         raise TransitionRefused("无权为该企业提交申请 / not allowed to apply for this enterprise", ["scope"])
     if record.status != "published":
         raise NotEligible(f"该记录当前状态为 {record.status}，无需修复 / record is {record.status}", ["status"])
-    open_case = uow.session.scalar(select(Case.case_no).where(Case.record_id == record.id, Case.is_open.is_(True)))
-    if open_case:
-        raise NotEligible(f"该记录已有办理中的案件 {open_case} / record already has open case {open_case}",
+    pending = uow.session.scalar(select(Case.case_no).where(Case.record_id == record.id, Case.is_open.is_(True),
+                                                            Case.workflow != "paired_delivery"))
+    if pending:
+        raise NotEligible(f"该记录已有办理中的案件 {pending} / record already has open case {pending}",
                           ["open_case"])
     today = local_date(now)
     wf = runtime.workflows.for_record(record.kind, record.channel)
@@ -73,6 +76,24 @@ def submit_application(runtime, uow: UnitOfWork, *, record_id: int, actor: Actor
         raise NotEligible("不符合申请条件 / not eligible: " + "；".join(f"{c.title}（{c.detail}）" for c in blocking),
                           [c.code for c in blocking])
     regime = regime_in_force(record.channel, today).id if record.kind in WINDOWED_KINDS else None
+    case = open_case(runtime, uow, record=record, wf=wf, actor=actor, now=now, trigger="submit", regime=regime,
+                     commitment_signed=commitment_signed, reason=reason,
+                     payload={"regime": regime, "record": record.decision_no,
+                              "eligibility": [c.code for c in verdict.failed]})
+    case.documents = tuple(
+        reserve_document(uow, kind=kind, record_id=record.id, department_code=record.authority_code,
+                         decision_no=record.decision_no, case_id=case.id, actor=actor.username, now=now,
+                         issued_on=today, reason=reason)
+        for kind in APPLICANT_DOCUMENTS)
+    uow.commit()
+    return case
+
+
+def open_case(runtime, uow: UnitOfWork, *, record: Record, wf: Workflow, actor: Actor, now: datetime,
+              trigger: str, regime: str | None = None, commitment_signed: bool = False, reason: str | None = None,
+              payload: dict | None = None) -> CaseState:
+    """Create a case in the workflow's initial state, start its clocks and write its first event."""
+    today = local_date(now)
     case = CaseState(
         case_no=_case_no(uow, record.authority_code, today), record_id=record.id, workflow=wf.name,
         workflow_version=wf.version, state=wf.initial, version=1, department_code=record.authority_code,
@@ -81,17 +102,18 @@ def submit_application(runtime, uow: UnitOfWork, *, record_id: int, actor: Actor
         head_hash=GENESIS, event_count=0,
     )
     clocks = ClockRun(lambda: calendar_for(runtime, uow))
-    clocks.apply(wf, case, from_state=None, to_state=wf.initial, trigger="submit", extends=None, today=today,
+    clocks.apply(wf, case, from_state=None, to_state=wf.initial, trigger=trigger, extends=None, today=today,
                  actor=actor.username, reason=reason, now=now)
     insert_case(uow, case, created_at=utc_naive(now))
     save_deadlines(uow, case, clocks.effects)
-    payload = {"regime": regime, "record": record.decision_no, "deadlines": clocks.changes,
-               "eligibility": [c.code for c in verdict.failed]}
-    append_event(uow, case, trigger="submit", from_state=None, to_state=wf.initial, actor=actor.username, at=now,
-                 reason=reason, payload=payload)
+    append_event(uow, case, trigger=trigger, from_state=None, to_state=wf.initial, actor=actor.username, at=now,
+                 reason=reason, payload={**(payload or {}), "deadlines": clocks.changes})
     save_case(uow, case, expected_version=1, updated_at=utc_naive(now))
-    uow.commit()
     return case
+
+
+def _decision_no(uow: UnitOfWork, case: CaseState) -> str:
+    return uow.session.scalar(select(Record.decision_no).where(Record.id == case.record_id))
 
 
 def _case_no(uow: UnitOfWork, department: str, today: date) -> str:
@@ -124,7 +146,16 @@ def fire(runtime, uow: UnitOfWork, case_no: str, trigger: str, *, actor: Actor, 
     outcome = wf.states[firing.dest].outcome
     if outcome in RECORD_STATUS_ON and firing.dest != firing.source:
         set_record_status(uow, case.record_id, RECORD_STATUS_ON[outcome], utc_naive(now))
+    documents: tuple[int, ...] = ()
+    letter = firing.transition.letter
+    if letter is not None:
+        granted = (outcome == "granted") if letter == "repair_decision" else None
+        documents = (reserve_document(uow, kind=letter, record_id=case.record_id,
+                                      department_code=case.department_code,
+                                      decision_no=_decision_no(uow, case) if letter == "penalty_decision" else None,
+                                      case_id=case.id, actor=actor.username, now=now, issued_on=today,
+                                      reason=reason, granted=granted),)
     uow.commit()
     return FireResult(case_no=case.case_no, trigger=trigger, from_state=firing.source, to_state=firing.dest,
-                      version=case.version, seq=seq, letter=firing.transition.letter,
-                      deadline_changes=clocks.changes)
+                      version=case.version, seq=seq, letter=letter, deadline_changes=clocks.changes,
+                      documents=documents)

@@ -11,6 +11,7 @@ from repair.domain.actors import SYSTEM_ACTOR, Actor
 from repair.domain.errors import DomainError
 from repair.domain.workflow import Workflow
 from repair.services import demo_data
+from repair.services.batch import produce_all_pending
 from repair.services.cases import fire, submit_application
 from repair.services.runtime import LOCAL_TZ
 from repair.services.setup import ensure_keys
@@ -37,6 +38,8 @@ def load_demo(runtime, *, now: datetime, progress=print) -> dict:
         uow.commit()
     ensure_keys(runtime, [(code, name) for code, name, _c, _s in demo_data.DEPARTMENTS])
     cases = _cases_in_every_state(runtime, now, progress)
+    progress("制作并签章演示文书 / rendering and sealing the demo documents")
+    produce_all_pending(runtime, progress=False)
     with runtime.uow(read_only=True) as uow:
         return _summary(uow, cases)
 
@@ -44,7 +47,8 @@ def load_demo(runtime, *, now: datetime, progress=print) -> dict:
 def _departments_users_enterprises(uow, companies, now) -> None:
     for code, name, channel, _sectors in demo_data.DEPARTMENTS:
         uow.session.add(Department(code=code, name=name, channel=channel, address=f"上海市浦东新区{name}办公楼",
-                                   phone="021-5000" + str(len(code)).zfill(4)))
+                                   phone="021-5000" + str(len(code)).zfill(4),
+                                   doc_prefix=demo_data.DISTRICT_PREFIX + demo_data.SHORT[code]))
     uow.session.flush()
     for code, name, _channel, _sectors in demo_data.DEPARTMENTS:
         low = code.lower()

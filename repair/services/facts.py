@@ -14,6 +14,7 @@ from repair.domain.guards import CaseFacts
 from repair.domain.rules import PublicityWindow, get_regime, publicity_window, regime_in_force
 from repair.domain.workflow import Workflow
 from repair.domain.casefile import CaseState
+from repair.store.document_models import Delivery, Document
 from repair.store.models import Case, CaseEvent, Fulfilment, Record
 from repair.store.uow import UnitOfWork
 
@@ -23,6 +24,7 @@ def penalty_types(record: Record) -> tuple[str, ...]:
     return tuple(t.strip() for t in record.penalty_types.split(";") if t.strip())
 
 
+PAIRED_KINDS = ("penalty_decision", "rights_notice")
 # Kinds whose publicity follows the penalty regimes; the others may be repaired once obligations are met.
 WINDOWED_KINDS = ("administrative_penalty", "serious_dishonesty_list")
 
@@ -103,10 +105,21 @@ def case_facts(uow: UnitOfWork, wf: Workflow, case: CaseState, actor: Actor, *, 
         commitment_signed=case.commitment_signed_at is not None,
         eligibility_failures=failures,
         documents_sealed=documents_sealed(uow, case) if "documents_sealed" in guards else False,
+        electronic_consent=electronic_consent(uow, case) if "electronic_consent" in guards else False,
         extensions_used=used,
     )
 
 
 def documents_sealed(uow: UnitOfWork, case: CaseState) -> bool:
-    """Paired delivery: both documents of the delivery are sealed (documents arrive with the letters service)."""
-    return False
+    """Paired delivery: the latest penalty decision and rights notice of the case are both sealed."""
+    rows = uow.session.execute(
+        select(Document.kind, Document.status).where(Document.case_id == case.id,
+                                                     Document.kind.in_(PAIRED_KINDS))
+        .order_by(Document.kind, Document.version)).all()
+    latest = {row.kind: row.status for row in rows}
+    return all(latest.get(kind) == "sealed" for kind in PAIRED_KINDS)
+
+
+def electronic_consent(uow: UnitOfWork, case: CaseState) -> bool:
+    """Paired delivery: the party agreed to be served electronically."""
+    return bool(uow.session.scalar(select(Delivery.electronic_consent).where(Delivery.case_id == case.id)))

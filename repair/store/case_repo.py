@@ -26,7 +26,7 @@ T = Base.metadata.tables
 CASES, DEADLINES, EVENTS = T["cases"], T["deadlines"], T["case_events"]
 SUSPENSIONS, EXTENSIONS, RECORDS = T["deadline_suspensions"], T["deadline_extensions"], T["records"]
 
-CASE_COLUMNS = [f.name for f in fields(CaseState) if f.name != "deadlines"]
+CASE_COLUMNS = [f.name for f in fields(CaseState) if f.name not in ("deadlines", "documents")]
 DEADLINE_COLUMNS = [f.name for f in fields(DeadlineState) if f.name != "dirty"]
 OPEN = ("running", "paused")
 

@@ -13,26 +13,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     Numeric,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
+from repair.store.base import Base
 
 class Department(Base):
     """A district department (认定单位); `channel` says which repair regime family applies."""
@@ -43,6 +31,8 @@ class Department(Base):
     channel: Mapped[str] = mapped_column(String(8))
     address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # Issuing-authority abbreviation in document numbers, e.g. 沪浦发改 in 沪浦发改信修〔2026〕12号.
+    doc_prefix: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class User(Base):
@@ -270,3 +260,7 @@ class LoginAttempt(Base):
     success: Mapped[bool] = mapped_column(Boolean)
     # signed_in | token_issued | bad_credentials | inactive | throttled
     outcome: Mapped[str] = mapped_column(String(16))
+
+
+# Registered on Base.metadata with the rest of the schema (kept in its own module for size).
+from repair.store.document_models import Delivery, Document  # noqa: E402,F401

@@ -23,11 +23,9 @@ class UnitOfWork:
 
     def __exit__(self, *exc) -> None:
         assert self.session is not None
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
-            self.session = None
+        # close() rolls back whatever was not committed; unlike rollback() it leaves loaded objects readable.
+        self.session.close()
+        self.session = None
 
     @property
     def connection(self):

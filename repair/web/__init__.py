@@ -12,7 +12,7 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     """Build the Flask app around one Runtime (engine, workflows, calendar cache)."""
     settings = config if isinstance(config, Settings) else load_settings()
     app = Flask(__name__, template_folder=str(settings.templates_dir))
-    from repair.web import api_auth, auth, errors, public
+    from repair.web import api_auth, auth, deliveries, errors, public, verify
 
     app.config.update(
         SECRET_KEY=auth.session_secret(settings),
@@ -28,5 +28,8 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     app.register_blueprint(public.bp)
     auth.init_app(app, settings)
     app.register_blueprint(api_auth.bp)
+    app.register_blueprint(verify.bp)
+    app.register_blueprint(deliveries.bp)
+    app.config["MAX_CONTENT_LENGTH"] = verify.MAX_UPLOAD + 1024 * 1024
     errors.register(app)
     return app

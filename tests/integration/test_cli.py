@@ -69,7 +69,7 @@ def test_workflows_check_and_diagram(repair):
     assert "待补正" in diagram.stdout
 
 
-def test_case_list_show_fire_and_exit_codes(repair, make_case):
+def test_case_list_show_fire_and_exit_codes(repair, make_case, sealing):
     case_no = make_case(when=at("2026-11-02"))
     listed = json.loads(repair("case", "list", "--json").stdout)
     assert listed == [{**listed[0], "case_no": case_no, "state": "submitted", "version": 1,
@@ -81,6 +81,7 @@ def test_case_list_show_fire_and_exit_codes(repair, make_case):
     assert stale.returncode == 4
     accepted = repair("case", "fire", case_no, "accept", "--actor", "fgw_officer")
     assert accepted.returncode == 0 and "submitted → fulfilment_check" in accepted.stdout
+    assert "受理通知书 FGW信受〔2026〕1号 sealed" in accepted.stdout
     shown = json.loads(repair("case", "show", case_no, "--json").stdout)
     assert (shown["state"], shown["version"], shown["regime"]) == ("fulfilment_check", 2, "ndrc-2026")
     assert [{k: e[k] for k in ("seq", "trigger", "from", "to", "actor")} for e in shown["events"]] == [
@@ -129,3 +130,13 @@ def test_unreachable_database_is_one_line_not_a_traceback(cli_env, tmp_path):
                             timeout=120)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_letter_that_cannot_be_sealed_waits_for_resume(repair, make_case, tmp_path):
+    case_no = make_case(when=at("2026-11-02"))
+    accepted = repair("case", "fire", case_no, "accept", "--actor", "fgw_officer")  # no seal keys yet
+    assert accepted.returncode == 0 and "submitted → fulfilment_check" in accepted.stdout
+    assert "repair init" in accepted.stderr
+    assert repair("init").returncode == 0  # creates keys for the departments in the database
+    resumed = repair("letters", "resume")
+    assert resumed.returncode == 0 and "已完成 3 份" in resumed.stdout  # application form, commitment, acceptance
