@@ -1,9 +1,11 @@
-"""The baseline of `bench/engine.py`: the statements the engine emits for one firing, through SQLAlchemy Core.
+"""The baseline of `bench/engine.py`: the statements the engine sends for one firing, through SQLAlchemy Core.
 
-No ORM, no pytransitions, no workflow: the states, the clock stages that pause and the new due dates
+No session, no pytransitions, no workflow: the states, the clock stages that pause and the new due dates
 and derivations are precomputed (outside the timed loop) by `prepare_supply`. What stays per firing is
-what any hand-written implementation must do: read the case and its deadlines, hash the chained event
-(same SHA-256 over the same canonical JSON), write, check the version, commit.
+what any hand-written implementation must do: read the case and its open deadlines, hash the chained
+event (same SHA-256 over the same canonical JSON), write, check the version, commit. The statements are
+written out here rather than imported from `repair.store.case_repo`, so that `bench/engine.py`'s
+comparison of the statement texts both sides send is a real check.
 """
 
 from __future__ import annotations
@@ -14,53 +16,66 @@ from types import SimpleNamespace
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 
 from repair.calendar import WorkCalendar
-from repair.domain.history import EventFacts, chain_hash
 from repair.domain.clocks import compute_due
+from repair.domain.history import EventFacts, chain_hash
 from repair.services.history import utc_naive
 from repair.store.db import is_sqlite
 from repair.store.models import Base
 
 T = Base.metadata.tables
-CASES, RECORDS, DEADLINES = T["cases"], T["records"], T["deadlines"]
-EVENTS, SUSPENSIONS, OVERRIDES = T["case_events"], T["deadline_suspensions"], T["calendar_overrides"]
+CASES, DEADLINES, EVENTS = T["cases"], T["deadlines"], T["case_events"]
+SUSPENSIONS, OVERRIDES = T["deadline_suspensions"], T["calendar_overrides"]
 
-LOAD_CASE = (select(CASES, RECORDS).join_from(CASES, RECORDS, CASES.c.record_id == RECORDS.c.id, isouter=True)
-             .where(CASES.c.case_no == bindparam("case_no")).with_for_update(of=CASES))
-LOAD_DEADLINES = (select(DEADLINES).where(DEADLINES.c.case_id.in_(bindparam("ids", expanding=True)))
-                  .order_by(DEADLINES.c.id))
-CALENDAR_KEY = select(func.count(), func.max(OVERRIDES.c.loaded_at))
-OPEN_SUSPENSION = select(SUSPENSIONS).where(SUSPENSIONS.c.deadline_id == bindparam("d_id"),
-                                            SUSPENSIONS.c.ended_on.is_(None))
-ADD_SUSPENSIONS = insert(SUSPENSIONS).returning(SUSPENSIONS.c.id, sort_by_parameter_order=True)
-END_SUSPENSION = (update(SUSPENSIONS).where(SUSPENSIONS.c.id == bindparam("s_id"))
-                  .values(ended_on=bindparam("ended_on"), workdays=bindparam("workdays")))
-MOVE_CASE = (update(CASES).where(CASES.c.id == bindparam("c_id"), CASES.c.version == bindparam("c_version"))
-             .values(state=bindparam("state"), version=bindparam("version"), due=bindparam("due"),
-                     head_hash=bindparam("head_hash"), event_count=bindparam("event_count"),
-                     updated_at=bindparam("updated_at")))
+CASE_COLUMNS = ("case_no", "record_id", "workflow", "workflow_version", "state", "version", "department_code",
+                "uscc", "regime", "submitted_on", "applicant", "commitment_signed_at", "is_open", "due",
+                "head_hash", "event_count", "id", "assigned_to")
+DEADLINE_COLUMNS = ("stage", "title", "limit_days", "unit", "basis", "confirmed", "started_on", "due",
+                    "provisional", "derivation", "status", "paused_days", "extended_days", "paused_since",
+                    "met_on", "id")
+# Every column a firing may change on a deadline: the engine writes them all for each changed deadline.
+DEADLINE_WRITABLE = ("due", "provisional", "derivation", "status", "paused_days", "extended_days",
+                     "paused_since", "met_on")
+
+# SQLite renders no FOR UPDATE (BEGIN IMMEDIATE already holds the write lock); PostgreSQL locks the row.
+LOAD_CASE = (select(*(CASES.c[name] for name in CASE_COLUMNS))
+             .where(CASES.c.case_no == bindparam("case_no")).with_for_update())
+LOAD_OPEN_DEADLINES = (select(*(DEADLINES.c[name] for name in DEADLINE_COLUMNS))
+                       .where(DEADLINES.c.case_id == bindparam("case_id"),
+                              DEADLINES.c.status.in_(("running", "paused")))
+                       .order_by(DEADLINES.c.id))
+CALENDAR_STAMP = select(func.count(), func.max(OVERRIDES.c.loaded_at))
 ADD_EVENT = insert(EVENTS)
-PAUSE_DEADLINE = (update(DEADLINES).where(DEADLINES.c.id == bindparam("d_id"))
-                  .values(paused_since=bindparam("paused_since"), status=bindparam("status")))
-RESUME_DEADLINE = (update(DEADLINES).where(DEADLINES.c.id == bindparam("d_id"))
-                   .values(due=bindparam("due"), paused_days=bindparam("paused_days"),
-                           paused_since=bindparam("paused_since"), status=bindparam("status"),
-                           derivation=bindparam("derivation")))
+MOVE_CASE = (update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
+             .values(state=bindparam("state"), version=bindparam("version"), is_open=bindparam("is_open"),
+                     due=bindparam("due"), head_hash=bindparam("head_hash"),
+                     event_count=bindparam("event_count"), updated_at=bindparam("updated_at")))
+UPDATE_DEADLINE = (update(DEADLINES).where(DEADLINES.c.id == bindparam("b_id"))
+                   .values(**{name: bindparam(name) for name in DEADLINE_WRITABLE}))
+ADD_SUSPENSIONS = insert(SUSPENSIONS)
+END_SUSPENSIONS = (update(SUSPENSIONS).where(SUSPENSIONS.c.deadline_id == bindparam("b_deadline"),
+                                             SUSPENSIONS.c.ended_on.is_(None))
+                   .values(ended_on=bindparam("ended_on"), workdays=bindparam("workdays")))
 
 
 class CoreBaseline:
     """request_supplement / supply as plain Core statements, one transaction per firing."""
 
-    def __init__(self, engine: Engine, stages: tuple[str, ...], pausing: frozenset[str]):
+    def __init__(self, engine: Engine, stages: tuple[str, ...], pausing: frozenset[str],
+                 open_states: frozenset[str]):
+        self.engine = engine
         self.writer = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
         self.order = {stage: i for i, stage in enumerate(stages)}  # the workflow's clock order
         self.pausing = pausing  # stages whose clock stands still in awaiting_supplement
+        self.open_states = open_states  # states in which a case counts as open
         self.resumed: dict[tuple, tuple[date, bool, str]] = {}
         self.elapsed: dict[tuple, int] = {}
+        self.calendar_stamp: tuple | None = None
 
     def prepare_supply(self, calendar: WorkCalendar, today: date) -> None:
         """Precompute paused days, due dates and derivations for every paused deadline (untimed)."""
-        with self.writer.connect() as conn:
+        with self.engine.connect() as conn:
             rows = conn.execute(select(DEADLINES).where(DEADLINES.c.status == "paused")).all()
+            self.calendar_stamp = tuple(conn.execute(CALENDAR_STAMP).one())
         for row in rows:
             key = (row.unit, row.paused_since)
             if key not in self.elapsed:
@@ -80,17 +95,18 @@ class CoreBaseline:
             case, deadlines = self._load(conn, case_no, "fulfilment_check")
             pausing = sorted((d for d in deadlines if d.status == "running" and d.stage in self.pausing),
                              key=lambda d: self.order[d.stage])
-            conn.execute(ADD_SUSPENSIONS, [{"deadline_id": d.id, "started_on": today, "ended_on": None,
-                                            "workdays": None, "reason": reason, "actor": actor}
-                                           for d in pausing])
             changes = [{"stage": d.stage, "change": "paused", "due": d.due.isoformat(),
                         "provisional": d.provisional, "paused_on": today.isoformat()} for d in pausing]
             paused = {d.id for d in pausing}
             running = [d.due for d in deadlines if d.status == "running" and d.id not in paused]
             self._advance(conn, case, "awaiting_supplement", min(running, default=None), "request_supplement",
                           actor, now, reason, changes)
-            conn.execute(PAUSE_DEADLINE, [{"d_id": d.id, "paused_since": today, "status": "paused"}
-                                          for d in pausing])
+            # Deadlines are written in load (id) order, suspensions in the workflow's clock order.
+            if pausing:
+                conn.execute(UPDATE_DEADLINE, [_writable(d, status="paused", paused_since=today)
+                                               for d in deadlines if d.id in paused])
+                conn.execute(ADD_SUSPENSIONS, [{"deadline_id": d.id, "started_on": today, "reason": reason,
+                                                "actor": actor} for d in pausing])
 
     def supply(self, case_no: str, *, actor: str, now: datetime) -> None:
         """awaiting_supplement → fulfilment_check: close suspensions, resume clocks with new due dates."""
@@ -99,50 +115,55 @@ class CoreBaseline:
             case, deadlines = self._load(conn, case_no, "awaiting_supplement")
             resuming = sorted((d for d in deadlines if d.status == "paused"),
                               key=lambda d: self.order[d.stage])
-            ended, moved, changes = [], [], []
+            if resuming and tuple(conn.execute(CALENDAR_STAMP).one()) != self.calendar_stamp:
+                raise RuntimeError("baseline: calendar overrides changed since prepare_supply")
+            ended, moved, changes = [], {}, []
             for d in resuming:
-                conn.execute(CALENDAR_KEY).one()  # the engine checks its calendar cache per resumed clock
-                suspension = conn.execute(OPEN_SUSPENSION, {"d_id": d.id}).first()
                 days = self.elapsed[(d.unit, d.paused_since)]
-                if suspension is not None:
-                    ended.append({"s_id": suspension.id, "ended_on": today, "workdays": days})
                 due, provisional, derivation = self.resumed[_shape(d, d.paused_days + days)]
-                moved.append({"d_id": d.id, "due": due, "paused_days": d.paused_days + days,
-                              "paused_since": None, "status": "running", "derivation": derivation})
+                ended.append({"b_deadline": d.id, "ended_on": today, "workdays": days})
+                moved[d.id] = _writable(d, due=due, provisional=provisional, derivation=derivation,
+                                        status="running", paused_days=d.paused_days + days, paused_since=None)
                 changes.append({"stage": d.stage, "change": "resumed", "due": due.isoformat(),
                                 "provisional": provisional, "paused_days": d.paused_days + days})
-            if ended:
-                conn.execute(END_SUSPENSION, ended)
-            running = [d.due for d in deadlines if d.status == "running"] + [m["due"] for m in moved]
+            running = [d.due for d in deadlines if d.status == "running"] + [m["due"] for m in moved.values()]
             self._advance(conn, case, "fulfilment_check", min(running, default=None), "supply", actor, now,
                           None, changes)
-            conn.execute(RESUME_DEADLINE, moved)
+            if resuming:
+                conn.execute(UPDATE_DEADLINE, [moved[d.id] for d in deadlines if d.id in moved])
+                conn.execute(END_SUSPENSIONS, ended)
 
     @staticmethod
     def _load(conn, case_no: str, expected_state: str):
         case = conn.execute(LOAD_CASE, {"case_no": case_no}).first()
         if case is None or case.state != expected_state:
             raise RuntimeError(f"baseline: {case_no} is not in {expected_state}")
-        return case, conn.execute(LOAD_DEADLINES, {"ids": [case.id]}).all()
+        return case, conn.execute(LOAD_OPEN_DEADLINES, {"case_id": case.id}).all()
 
-    @staticmethod
-    def _advance(conn, case, dest: str, due: date | None, trigger: str, actor: str, now: datetime,
+    def _advance(self, conn, case, dest: str, due: date | None, trigger: str, actor: str, now: datetime,
                  reason: str | None, changes: list[dict]) -> None:
+        """Append the chained event, then move the case under its version check (the engine's order)."""
         at = utc_naive(now)
         facts = EventFacts(case_no=case.case_no, seq=case.event_count + 1, trigger=trigger,
                            from_state=case.state, to_state=dest, actor=actor, at=at, reason=reason,
                            payload={"deadlines": changes}, workflow_version=case.workflow_version)
         digest = chain_hash(case.head_hash, facts)
-        result = conn.execute(MOVE_CASE, {"c_id": case.id, "c_version": case.version, "state": dest,
-                                          "version": case.version + 1, "due": due, "head_hash": digest,
-                                          "event_count": facts.seq, "updated_at": at})
-        if result.rowcount != 1:
-            raise RuntimeError(f"baseline: stale version of {case.case_no}")
         conn.execute(ADD_EVENT, {"case_id": case.id, "seq": facts.seq, "trigger": trigger,
                                  "from_state": case.state, "to_state": dest, "actor": actor, "at": at,
                                  "reason": reason, "payload": {"deadlines": changes},
                                  "workflow_version": case.workflow_version,
                                  "prev_hash": case.head_hash, "hash": digest})
+        result = conn.execute(MOVE_CASE, {"b_id": case.id, "b_version": case.version, "state": dest,
+                                          "version": case.version + 1, "is_open": dest in self.open_states,
+                                          "due": due, "head_hash": digest, "event_count": facts.seq,
+                                          "updated_at": at})
+        if result.rowcount != 1:
+            raise RuntimeError(f"baseline: stale version of {case.case_no}")
+
+
+def _writable(deadline, **changed) -> dict:
+    """The parameters of UPDATE_DEADLINE for one deadline: its loaded values, then the changes."""
+    return {"b_id": deadline.id, **{name: getattr(deadline, name) for name in DEADLINE_WRITABLE}, **changed}
 
 
 def _shape(deadline, paused_days: int) -> tuple:

@@ -1,19 +1,22 @@
 """Benchmark: committed workflow transitions per second, engine beside the same SQL through SQLAlchemy Core.
 
-Run as `.venv/bin/python bench/engine.py [--cases N] [--rounds R] [--no-pg]`. Prints a summary; the last
-line is a JSON object {"metric": "engine_transitions_per_s_sqlite", "value": ..., "baseline": ...,
-"ratio": ...} (plus the PostgreSQL figures, null when no server answered).
+Run as `.venv/bin/python bench/engine.py [--cases N] [--rounds R] [--no-pg] [--show-sql]`. Prints a summary;
+the last line is a JSON object {"metric": "engine_transitions_per_s_sqlite", "value": ..., "baseline": ...,
+"ratio": ...} (plus the PostgreSQL figures, null when no server answered). Exits non-zero, without the JSON
+line, when the two sides sent different statements or ended with different rows.
 
 Workload: N penalty cases in `fulfilment_check` (submitted and accepted through the services, untimed).
 Each round fires `request_supplement` (officer, with a reason: the decision and feedback clocks pause,
 two suspensions open) on every case, then one day later `supply` (enterprise: the suspensions close,
 the clocks resume and their due dates and derivations are recomputed). Every firing is one committed
-transaction (BEGIN IMMEDIATE on SQLite): load the case FOR UPDATE with its deadlines, fire, update the
-deadlines, append the hash-chained event, update the case under its version check, commit. The
-ping-pong is legal forever, so every round does the same work. Round 0 warms caches and is not
-counted. The engine and the baseline run on two copies of the same database, alternating who goes
-first, and must end with identical rows (same hashes, due dates and derivations), which checks that
-the baseline did the same work.
+transaction (BEGIN IMMEDIATE on SQLite): load the case (FOR UPDATE on PostgreSQL) and its open
+deadlines, fire, append the hash-chained event, update the case under its version check, update the
+changed deadlines, open or close the suspensions, commit. The ping-pong is legal forever, so every
+round does the same work. Round 0 warms caches; round 1 records the statements each side sends; neither
+is timed. The engine and the baseline run on two copies of the same database, alternating who goes
+first; they must send the same statement texts in the same order in every transaction and end with
+identical rows (same hashes, due dates and derivations), which checks that the baseline did the same
+work.
 """
 
 from __future__ import annotations
@@ -84,19 +87,49 @@ def core_round(baseline: CoreBaseline, calendar: WorkCalendar, case_nos: tuple[s
     return requested, time.perf_counter() - begin, time.process_time() - cpu
 
 
-def count_statements(engine, run) -> Counter:
-    """Statements (by leading keyword; an executemany counts once) that `run()` sends through `engine`."""
-    seen: Counter = Counter()
+class StatementLog:
+    """The statements of every committed transaction sent through an engine, in order (a context manager).
 
-    def listener(_conn, _cursor, statement, _params, _context, _many):
-        seen[statement.lstrip().split(None, 1)[0].upper()] += 1
+    A statement is its text with whitespace collapsed; an executemany is one statement marked with its
+    number of parameter sets. Transactions that roll back (the baseline's untimed preparation) are dropped.
+    """
 
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return seen
+    def __init__(self, engine):
+        self.engine = engine
+        self.pending: list[str] = []
+        self.transactions: Counter = Counter()  # statement sequence -> committed transactions that sent it
+
+    def __enter__(self) -> "StatementLog":
+        for name, listener in self._listeners():
+            event.listen(self.engine, name, listener)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for name, listener in self._listeners():
+            event.remove(self.engine, name, listener)
+
+    def _listeners(self):
+        return (("before_cursor_execute", self._statement), ("commit", self._commit),
+                ("rollback", self._rollback))
+
+    def _statement(self, _conn, _cursor, statement, parameters, _context, executemany) -> None:
+        text = " ".join(statement.split())
+        self.pending.append(f"{text}  -- executemany x{len(parameters)}" if executemany else text)
+
+    def _commit(self, _conn) -> None:
+        self.transactions[tuple(self.pending)] += 1
+        self.pending = []
+
+    def _rollback(self, _conn) -> None:
+        self.pending = []
+
+    def per_transition(self, transitions: int) -> dict[str, float]:
+        """Statements per transition by leading keyword (for the summary)."""
+        seen: Counter = Counter()
+        for sequence, times in self.transactions.items():
+            for statement in sequence:
+                seen[statement.split(None, 1)[0].upper()] += times
+        return {k: round(v / transitions, 1) for k, v in sorted(seen.items())}
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:
@@ -113,17 +146,19 @@ def compare(pair: Pair, rounds: int, workdir: Path) -> dict:
     wf = runtime.workflows.named(WORKFLOW)
     baseline_engine = make_engine(pair.baseline_url)
     baseline = CoreBaseline(baseline_engine, tuple(c.stage for c in wf.clocks),
-                            frozenset(c.stage for c in wf.clocks if "awaiting_supplement" in c.pauses))
+                            frozenset(c.stage for c in wf.clocks if "awaiting_supplement" in c.pauses),
+                            frozenset(state for state in wf.states if wf.is_open(state)))
     calendar = WorkCalendar([])  # what the engine builds from an empty override table
     timings: dict[str, list[tuple[float, float, float]]] = {"engine": [], "core": []}
     try:
-        # Round 0 warms caches, untimed; it also counts the statements each side sends.
-        statements = {
-            "engine": count_statements(runtime.engine, lambda: engine_round(runtime, pair.case_nos, 0)),
-            "core": count_statements(baseline_engine,
-                                     lambda: core_round(baseline, calendar, pair.case_nos, 0)),
-        }
-        for round_no in range(1, rounds + 1):
+        # Round 0 warms caches (the engine loads its workflow and calendar once), round 1 records what each
+        # side sends; both untimed.
+        engine_round(runtime, pair.case_nos, 0)
+        core_round(baseline, calendar, pair.case_nos, 0)
+        with StatementLog(runtime.engine) as engine_log, StatementLog(baseline_engine) as core_log:
+            engine_round(runtime, pair.case_nos, 1)
+            core_round(baseline, calendar, pair.case_nos, 1)
+        for round_no in range(2, rounds + 2):
             sides = ("engine", "core") if round_no % 2 else ("core", "engine")
             for side in sides:
                 timings[side].append(engine_round(runtime, pair.case_nos, round_no) if side == "engine"
@@ -133,36 +168,52 @@ def compare(pair: Pair, rounds: int, workdir: Path) -> dict:
         runtime.dispose()
         baseline_engine.dispose()
     n = len(pair.case_nos)
-    result = {"kind": pair.kind, "cases": n, "rounds": rounds, "identical": identical}
+    result = {"kind": pair.kind, "cases": n, "rounds": rounds, "identical": identical,
+              "engine_log": engine_log.transactions, "core_log": core_log.transactions}
     for side, spent in timings.items():
-        # Per transition, rounded: the engine's first firing also loads its calendar once.
-        result[side + "_sql"] = {k: round(v / (2 * n), 1) for k, v in sorted(statements[side].items())}
+        result[side + "_sql"] = (engine_log if side == "engine" else core_log).per_transition(2 * n)
         result[side + "_cpu_us"] = statistics.median(c / (2 * n) * 1e6 for _, _, c in spent)
         result[side] = statistics.median(2 * n / (a + b) for a, b, _ in spent)
         result[side + "_request"] = statistics.median(n / a for a, _, _ in spent)
         result[side + "_supply"] = statistics.median(n / b for _, b, _ in spent)
         result[side + "_all"] = [round(2 * n / (a + b)) for a, b, _ in spent]
-    result["same_sql"] = result["engine_sql"] == result["core_sql"]
+    result["same_sql"] = engine_log.transactions == core_log.transactions
     result["ratio"] = result["engine"] / result["core"]
     return result
 
 
-def describe(result: dict, setup_s: float) -> None:
-    """Print one target's figures."""
+def print_transactions(transactions: Counter, indent: str = "    ") -> None:
+    """Each distinct statement sequence with the number of committed transactions that sent it."""
+    for sequence, times in sorted(transactions.items(), key=lambda item: -item[1]):
+        print(f"{indent}{times} transaction(s):")
+        for statement in sequence:
+            print(f"{indent}  {statement}")
+
+
+def describe(result: dict, setup_s: float, show_sql: bool) -> None:
+    """Print one target's figures (and the statements, when asked or when the two sides differ)."""
     print(f"[{result['kind']}] {result['cases']} cases, {result['rounds']} rounds x {2 * result['cases']} "
           f"transitions per side (setup {setup_s:.1f} s, untimed)")
-    for side, label in (("engine", "engine (ORM + workflow)"), ("core", "baseline (Core, same SQL)")):
-        print(f"  {label:27s} {result[side]:8.0f} transitions/s median  "
+    for side, label in (("engine", "engine (services + workflow)"), ("core", "baseline (Core, same SQL)")):
+        print(f"  {label:28s} {result[side]:8.0f} transitions/s median  "
               f"(request_supplement {result[side + '_request']:.0f}/s, "
               f"supply {result[side + '_supply']:.0f}/s; "
               f"rounds {result[side + '_all']})")
-        print(f"  {'':27s} client CPU {result[side + '_cpu_us']:.0f} us/transition; "
+        print(f"  {'':28s} client CPU {result[side + '_cpu_us']:.0f} us/transition; "
               "statements per transition "
               f"{result[side + '_sql']}")
-    print(f"  ratio engine/baseline      {result['ratio']:8.3f}")
-    if not result["same_sql"]:
+    print(f"  ratio engine/baseline       {result['ratio']:8.3f}")
+    if show_sql:
+        print("  statements the engine sent per committed transaction (round 1):")
+        print_transactions(result["engine_log"])
+    if result["same_sql"]:
+        print("  same statements in every transaction (full texts, order, executemany batches): True")
+    else:
         print("  WARNING: the two sides send different statements: bring bench/_engine_baseline.py in line "
               "with what the engine emits")
+        for side, other in (("engine", "core"), ("core", "engine")):
+            print(f"  only the {side} sent:")
+            print_transactions(result[side + "_log"] - result[other + "_log"])
     print("  final rows identical (cases, deadlines, suspensions, hash-chained events): "
           f"{result['identical']}")
 
@@ -176,6 +227,8 @@ def main() -> None:
                         help="cases on PostgreSQL (default: --cases, at most 200: "
                              "each commit waits for a WAL flush)")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--show-sql", action="store_true",
+                        help="print the statements the engine sends in each transaction")
     args = parser.parse_args()
     pg_cases = args.pg_cases or min(args.cases, 200)
     if not 1 <= args.cases <= 100_000 or not 1 <= pg_cases <= 100_000 or not 1 <= args.rounds <= 100:
@@ -188,7 +241,7 @@ def main() -> None:
         pair = sqlite_pair(workdir, args.cases)
         setup_s = time.perf_counter() - begin
         results["sqlite"] = compare(pair, args.rounds, workdir)
-        describe(results["sqlite"], setup_s)
+        describe(results["sqlite"], setup_s, args.show_sql)
         admin = None if args.no_pg else pg_admin_url(os.environ.get("REPAIR_BENCH_PG_URL"))
         if admin is None:
             print("[postgresql] skipped: " + ("--no-pg" if args.no_pg else "no server answered "
@@ -198,10 +251,14 @@ def main() -> None:
             with pg_pair(admin, workdir, pg_cases, str(os.getpid())) as pg:
                 setup_s = time.perf_counter() - begin
                 results["postgresql"] = compare(pg, args.rounds, workdir)
-            describe(results["postgresql"], setup_s)
+            describe(results["postgresql"], setup_s, args.show_sql)
     sqlite = results["sqlite"]
     met = sqlite["ratio"] >= TARGET_RATIO and sqlite["engine"] >= TARGET_RATE
     print(f"target (SQLite: engine >= baseline/3 and >= {TARGET_RATE}/s): {'met' if met else 'NOT met'}")
+    differ = [kind for kind, r in results.items() if not r["same_sql"]]
+    if differ:
+        raise SystemExit(f"engine and baseline send different statements on {', '.join(differ)}: "
+                         "the baseline no longer sends the engine's SQL")
     if not all(r["identical"] for r in results.values()):
         raise SystemExit("engine and baseline databases differ: "
                          "the baseline no longer does the engine's work")
