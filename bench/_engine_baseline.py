@@ -14,6 +14,8 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from repair.calendar import WorkCalendar
 from repair.domain.clocks import compute_due
@@ -52,6 +54,15 @@ MOVE_CASE = (update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.versio
 UPDATE_DEADLINE = (update(DEADLINES).where(DEADLINES.c.id == bindparam("b_id"))
                    .values(**{name: bindparam(name) for name in DEADLINE_WRITABLE}))
 ADD_SUSPENSIONS = insert(SUSPENSIONS)
+DEPARTMENTS, DOCUMENTS, COUNTERS = T["departments"], T["documents"], T["counters"]
+DOC_PREFIX = select(DEPARTMENTS.c.doc_prefix, DEPARTMENTS.c.code).where(DEPARTMENTS.c.code == bindparam("code"))
+NEXT_NUMBER = (sqlite_insert(COUNTERS).values(key=None, value=1)
+               .on_conflict_do_update(index_elements=["key"], set_={"value": COUNTERS.c.value + 1})
+               .returning(COUNTERS.c.value))
+NEXT_NUMBER_PG = (pg_insert(COUNTERS).values(key=None, value=1)
+                  .on_conflict_do_update(index_elements=["key"], set_={"value": COUNTERS.c.value + 1})
+                  .returning(COUNTERS.c.value))
+ADD_DOCUMENT = insert(DOCUMENTS).returning(DOCUMENTS.c.id)
 END_SUSPENSIONS = (update(SUSPENSIONS).where(SUSPENSIONS.c.deadline_id == bindparam("b_deadline"),
                                              SUSPENSIONS.c.ended_on.is_(None))
                    .values(ended_on=bindparam("ended_on"), workdays=bindparam("workdays")))
@@ -107,6 +118,16 @@ class CoreBaseline:
                                                for d in deadlines if d.id in paused])
                 conn.execute(ADD_SUSPENSIONS, [{"deadline_id": d.id, "started_on": today, "reason": reason,
                                                 "actor": actor} for d in pausing])
+            # The supplement notice: numbered now, rendered later (as the engine does).
+            prefix, code = conn.execute(DOC_PREFIX, {"code": case.department_code}).one()
+            next_number = NEXT_NUMBER if is_sqlite(conn.engine) else NEXT_NUMBER_PG
+            number = conn.execute(next_number, {"key": f"doc:{code}:{today.year}"}).scalar_one()
+            conn.execute(ADD_DOCUMENT, {
+                "kind": "supplement_notice", "title": "补正通知书", "doc_no": f"{prefix or code}信补〔{today.year}〕{number}号",
+                "version": 1, "supersedes_id": None, "department_code": case.department_code,
+                "record_id": case.record_id, "case_id": case.id, "status": "reserved",
+                "context": {"$params": {"issued_on": today.isoformat(), "reason": reason, "granted": None}},
+                "note": "", "created_at": utc_naive(now), "created_by": actor}).scalar_one()
 
     def supply(self, case_no: str, *, actor: str, now: datetime) -> None:
         """awaiting_supplement → fulfilment_check: close suspensions, resume clocks with new due dates."""

@@ -51,7 +51,7 @@ from repair.store.models import Base  # noqa: E402
 
 WORKFLOW = "penalty_repair"
 REASON = "请补充缴款凭证原件扫描件"
-COMPARED = ("cases", "deadlines", "deadline_suspensions", "case_events")
+COMPARED = ("cases", "deadlines", "deadline_suspensions", "case_events", "documents", "counters")
 TARGET_RATIO, TARGET_RATE = 1 / 3, 1_000
 
 
@@ -214,7 +214,7 @@ def describe(result: dict, setup_s: float, show_sql: bool) -> None:
         for side, other in (("engine", "core"), ("core", "engine")):
             print(f"  only the {side} sent:")
             print_transactions(result[side + "_log"] - result[other + "_log"])
-    print("  final rows identical (cases, deadlines, suspensions, hash-chained events): "
+    print("  final rows identical (cases, deadlines, suspensions, hash-chained events, documents, counters): "
           f"{result['identical']}")
 
 
