@@ -264,3 +264,4 @@ class LoginAttempt(Base):
 
 # Registered on Base.metadata with the rest of the schema (kept in its own module for size).
 from repair.store.document_models import Delivery, Document  # noqa: E402,F401
+from repair.store.upload_models import Upload  # noqa: E402,F401

@@ -12,7 +12,7 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     """Build the Flask app around one Runtime (engine, workflows, calendar cache)."""
     settings = config if isinstance(config, Settings) else load_settings()
     app = Flask(__name__, template_folder=str(settings.templates_dir))
-    from repair.web import api_auth, auth, deliveries, errors, public, verify
+    from repair.web import api_auth, auth, deliveries, errors, i18n, public, verify
 
     app.config.update(
         SECRET_KEY=auth.session_secret(settings),
@@ -31,5 +31,8 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     app.register_blueprint(verify.bp)
     app.register_blueprint(deliveries.bp)
     app.config["MAX_CONTENT_LENGTH"] = verify.MAX_UPLOAD + 1024 * 1024
+    i18n.init_app(app)
     errors.register(app)
+    # The navigation links only to audience pages that exist in this build.
+    app.jinja_env.globals["nav_endpoints"] = frozenset(app.view_functions)
     return app
