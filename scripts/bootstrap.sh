@@ -31,7 +31,8 @@ fi
 stamp=.venv/.repair-installed
 if [ ! -f "$stamp" ] || [ setup.cfg -nt "$stamp" ]; then
   echo "==> installing repair and its dependencies into .venv"
-  .venv/bin/pip install -q -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
+  # pip's build chatter (setuptools notices) is noise here; real failures still stop the script below.
+  .venv/bin/pip install -q -e '.[test]' >/tmp/repair-pip.log 2>&1 || { cat /tmp/repair-pip.log; exit 1; }
   .venv/bin/python -c "import repair, weasyprint, pyhanko, transitions" 
   touch "$stamp"
 fi
