@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 GENESIS = "0" * 64
@@ -25,6 +25,13 @@ class EventFacts:
     reason: str | None
     payload: Mapping[str, Any]
     workflow_version: int
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """Times are stored as naive UTC (portable across SQLite and PostgreSQL)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
 
 
 def canonical(event: EventFacts) -> str:

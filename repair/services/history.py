@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from repair.domain.casefile import CaseState
-from repair.domain.history import EventFacts, chain_hash
+from repair.domain.history import EventFacts, chain_hash, utc_naive
 from repair.store.case_repo import insert_event
 from repair.store.uow import UnitOfWork
 
-
-def utc_naive(moment: datetime) -> datetime:
-    """Store times as naive UTC (portable across SQLite and PostgreSQL)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
+__all__ = ["append_event", "utc_naive"]
 
 
 def append_event(uow: UnitOfWork, case: CaseState, *, trigger: str, from_state: str | None, to_state: str,

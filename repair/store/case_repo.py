@@ -19,6 +19,7 @@ from repair.domain.casefile import (
     SuspensionStarted,
 )
 from repair.domain.errors import ConcurrencyConflict, NotFound
+from repair.domain.history import utc_naive
 from repair.store.models import Base
 from repair.store.uow import UnitOfWork
 
@@ -100,8 +101,8 @@ def save_deadlines(uow: UnitOfWork, case: CaseState, effects: list[ClockEffect])
                for e in effects if isinstance(e, SuspensionStarted)]
     ended = [{"b_deadline": e.deadline.id, "ended_on": e.ended_on, "workdays": e.workdays}
              for e in effects if isinstance(e, SuspensionEnded)]
-    extended = [{"deadline_id": e.deadline.id, "days": e.days, "reason": e.reason, "actor": e.actor, "at": e.at}
-                for e in effects if isinstance(e, ExtensionGranted)]
+    extended = [{"deadline_id": e.deadline.id, "days": e.days, "reason": e.reason, "actor": e.actor,
+                 "at": utc_naive(e.at)} for e in effects if isinstance(e, ExtensionGranted)]
     for statement, rows in ((_INSERT_SUSPENSION, started), (_END_SUSPENSION, ended), (_INSERT_EXTENSION, extended)):
         if rows:
             connection.execute(statement, rows)
