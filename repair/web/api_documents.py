@@ -1,0 +1,43 @@
+"""API: a case's documents, a document's metadata and its (sealed) PDF."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, jsonify, send_file
+
+from repair.services import api_views
+from repair.web.api_auth import api_actor, require_token
+from repair.web.api_common import page_args, paged, runtime
+
+bp = Blueprint("documents", __name__)
+
+
+@bp.get("/cases/<case_no>/documents")
+@require_token()
+def of_case(case_no: str):
+    """Every document version of a case, oldest first."""
+    page, per_page = page_args()
+    with runtime().uow(read_only=True) as uow:
+        items, total = api_views.case_documents(uow, api_actor(), case_no, page=page, per_page=per_page)
+    return paged(items, total, page, per_page)
+
+
+@bp.get("/documents/<int:document_id>")
+@require_token()
+def show(document_id: int):
+    """A document's metadata."""
+    with runtime().uow(read_only=True) as uow:
+        return jsonify(api_views.document_meta(uow, api_actor(), document_id))
+
+
+@bp.get("/documents/<int:document_id>/pdf")
+@require_token()
+def pdf(document_id: int):
+    """The stored PDF bytes; the ETag is their SHA-256, so a cached copy is provably the same file."""
+    meta, data = api_views.document_file(runtime(), api_actor(), document_id)
+    name = f"{meta['title']}-{meta['doc_no'] or meta['id']}-v{meta['version']}.pdf"
+    response = send_file(BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=True,
+                         etag=meta["sha256"])
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
