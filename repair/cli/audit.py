@@ -32,3 +32,9 @@ def verify(as_json: bool) -> None:
         click.echo(f"已校验 {report.cases_checked} 个案件、{report.events_checked} 条事件：{status}")
     if not report.intact:
         raise SystemExit(1)
+
+
+# The report lives in its own module; registered here so it is `repair audit report`.
+from repair.cli.audit_report import report  # noqa: E402
+
+audit.add_command(report)
