@@ -13,6 +13,32 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
+class PortalConfig:
+    """One credit portal that receives our repair conclusions (互认).
+
+    `workflows` lists the workflows whose conclusions it receives ("*" = all); `denials` the workflows
+    whose denials (不予修复) it receives as well — grants and revocations always go to a receiving portal.
+    """
+
+    name: str
+    adapter: str = "file"  # file | http
+    url: str | None = None
+    secret: str | None = None
+    workflows: tuple[str, ...] = ("*",)
+    denials: tuple[str, ...] = ()
+
+
+SAMR_WORKFLOWS = ("samr_penalty_repair", "anomaly_list_removal")
+# GSXT publishes market-regulation items only, and SAMR practice pushes denials there too; 信用中国 and
+# the Shanghai platform receive every repair workflow's grants and revocations, but no denials.
+DEFAULT_PORTALS = (
+    PortalConfig("creditchina"),
+    PortalConfig("gsxt", workflows=SAMR_WORKFLOWS, denials=SAMR_WORKFLOWS),
+    PortalConfig("shanghai"),
+)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable, resolved once at start."""
 
@@ -36,6 +62,16 @@ class Settings:
     # Local practice, unconfirmed nationally: refuse a repair within this many months of the last one.
     repeat_repair_window_months: int | None = None
     extra: dict = field(default_factory=dict)
+    # Outbound sync (互认): target portals, retry policy (seconds) and HTTP timeouts.
+    sync_portals: tuple[PortalConfig, ...] = DEFAULT_PORTALS
+    sync_backoff_base: float = 30.0
+    sync_backoff_cap: float = 3600.0
+    sync_max_attempts: int = 10
+    sync_connect_timeout: float = 5.0
+    sync_read_timeout: float = 15.0
+    sync_lease_seconds: int = 300
+    # The department that audits time-limit compliance and seals the audit report (default: the credit office).
+    auditing_department: str = "FGW"
 
     @property
     def keys_dir(self) -> Path:
@@ -85,4 +121,38 @@ def load_settings(environ: dict | None = None) -> Settings:
         repeat_repair_window_months=int(window) if window else None,
         district_government=env.get("REPAIR_DISTRICT_GOVERNMENT") or "上海市某区人民政府",
         district_court=env.get("REPAIR_DISTRICT_COURT") or "上海市某区人民法院",
+        sync_portals=_sync_portals(env),
+        sync_backoff_base=float(env.get("REPAIR_SYNC_BACKOFF_BASE") or 30),
+        sync_backoff_cap=float(env.get("REPAIR_SYNC_BACKOFF_CAP") or 3600),
+        sync_max_attempts=int(env.get("REPAIR_SYNC_MAX_ATTEMPTS") or 10),
+        sync_connect_timeout=float(env.get("REPAIR_SYNC_CONNECT_TIMEOUT") or 5),
+        sync_read_timeout=float(env.get("REPAIR_SYNC_READ_TIMEOUT") or 15),
+        sync_lease_seconds=int(env.get("REPAIR_SYNC_LEASE_SECONDS") or 300),
+        auditing_department=(env.get("REPAIR_AUDITING_DEPARTMENT") or "FGW").strip().upper(),
     )
+
+
+def _names(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None:
+        return default
+    return tuple(n.strip() for n in value.split(",") if n.strip())
+
+
+def _sync_portals(env) -> tuple[PortalConfig, ...]:
+    """REPAIR_SYNC_PORTALS=a,b and per portal REPAIR_SYNC_<NAME>_{ADAPTER,URL,SECRET,WORKFLOWS,DENIALS}."""
+    known = {p.name: p for p in DEFAULT_PORTALS}
+    portals = []
+    for name in _names(env.get("REPAIR_SYNC_PORTALS"), tuple(known)):
+        base = known.get(name, PortalConfig(name))
+        prefix = f"REPAIR_SYNC_{name.upper()}_"
+        portal = PortalConfig(
+            name=name, adapter=(env.get(prefix + "ADAPTER") or base.adapter).strip().lower(),
+            url=env.get(prefix + "URL") or base.url, secret=env.get(prefix + "SECRET") or base.secret,
+            workflows=_names(env.get(prefix + "WORKFLOWS"), base.workflows),
+            denials=_names(env.get(prefix + "DENIALS"), base.denials))
+        if portal.adapter not in ("file", "http"):
+            raise ValueError(f"同步适配器无效 / {prefix}ADAPTER must be file or http, got {portal.adapter!r}")
+        if portal.adapter == "http" and not (portal.url and portal.secret):
+            raise ValueError(f"HTTP 同步需要地址和密钥 / {prefix}URL and {prefix}SECRET are required for http")
+        portals.append(portal)
+    return tuple(portals)

@@ -83,3 +83,19 @@ class RateLimited(DomainError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class StaleVersion(ConcurrencyConflict):
+    """The caller's copy is out of date (its expected version differs); nothing was attempted."""
+
+
+class NotReady(DomainError):
+    """The thing exists but is not available yet (e.g. a document whose PDF is still being produced)."""
+
+
+class IneligibleApplication(NotEligible):
+    """NotEligible with each failed condition explained as {"field", "code", "message"} (HTTP 422 details)."""
+
+    def __init__(self, message: str, failed: list[str] | tuple[str, ...], details: list[dict]):
+        super().__init__(message, failed)
+        self.details = details

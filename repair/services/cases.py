@@ -19,6 +19,7 @@ from repair.services.documents import APPLICANT_DOCUMENTS, reserve_document
 from repair.services.facts import WINDOWED_KINDS, case_facts, eligibility
 from repair.services.history import append_event, utc_naive
 from repair.services.runtime import LOCAL_TZ
+from repair.services.sync import enqueue_conclusion
 from repair.store.case_repo import insert_case, load_case, save_case, save_deadlines, set_record_status
 from repair.store.counters import next_value
 from repair.store.models import Case, Record
@@ -155,6 +156,7 @@ def fire(runtime, uow: UnitOfWork, case_no: str, trigger: str, *, actor: Actor, 
                                       decision_no=_decision_no(uow, case) if letter == "penalty_decision" else None,
                                       case_id=case.id, actor=actor.username, now=now, issued_on=today,
                                       reason=reason, granted=granted),)
+    enqueue_conclusion(runtime, uow, case, outcome, firing, now)
     uow.commit()
     return FireResult(case_no=case.case_no, trigger=trigger, from_state=firing.source, to_state=firing.dest,
                       version=case.version, seq=seq, letter=letter, deadline_changes=clocks.changes,

@@ -265,3 +265,7 @@ class LoginAttempt(Base):
 # Registered on Base.metadata with the rest of the schema (kept in its own module for size).
 from repair.store.document_models import Delivery, Document  # noqa: E402,F401
 from repair.store.upload_models import Upload  # noqa: E402,F401
+from repair.store.contact_models import ApplicationContact  # noqa: E402,F401
+from repair.store import import_models  # noqa: E402,F401
+from repair.store.sync_models import OutboxMessage, Recognition  # noqa: E402,F401
+from repair.store import audit_indexes  # noqa: E402,F401

@@ -12,7 +12,11 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     """Build the Flask app around one Runtime (engine, workflows, calendar cache)."""
     settings = config if isinstance(config, Settings) else load_settings()
     app = Flask(__name__, template_folder=str(settings.templates_dir))
-    from repair.web import api_auth, auth, deliveries, errors, i18n, public, verify
+    from repair.web import api_auth, auth, deliveries, desk, errors, i18n, public, verify
+    from repair.web import portal
+    from repair.web import audit
+    from repair.web import api
+    from repair.web import api_exchange
 
     app.config.update(
         SECRET_KEY=auth.session_secret(settings),
@@ -28,8 +32,13 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     app.register_blueprint(public.bp)
     auth.init_app(app, settings)
     app.register_blueprint(api_auth.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api_exchange.bp)
     app.register_blueprint(verify.bp)
     app.register_blueprint(deliveries.bp)
+    app.register_blueprint(desk.bp)
+    app.register_blueprint(portal.bp)
+    app.register_blueprint(audit.bp)
     app.config["MAX_CONTENT_LENGTH"] = verify.MAX_UPLOAD + 1024 * 1024
     i18n.init_app(app)
     errors.register(app)
