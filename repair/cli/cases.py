@@ -9,6 +9,7 @@ from repair.domain.errors import DomainError
 from repair.services.cases import fire as fire_trigger
 from repair.services.cases import local_date
 from repair.services.documents import produce
+from repair.services.fulfilment_check import after_step
 from repair.services.queries import case_detail, list_cases, list_records
 from repair.services.users import load_actor
 
@@ -76,6 +77,9 @@ def fire(case_no: str, trigger: str, actor: str, reason: str | None, expect_vers
         result = fire_trigger(rt, uow, case_no, trigger, actor=who, now=now(), reason=reason,
                               expected_version=expect_version)
     click.echo(f"{result.case_no}: {result.trigger} {result.from_state} → {result.to_state} (version {result.version})")
+    checked = after_step(rt, result, now())
+    if checked is not None:
+        click.echo(f"  自动履行核查 / fulfilment check: {checked.state}" + "".join(f"；{m}" for m in checked.missing))
     for document_id in result.documents:
         try:
             document = produce(rt, document_id, now=now())

@@ -26,6 +26,8 @@ class CaseFacts:
     eligibility_failures: tuple[str, ...] = ()
     documents_sealed: bool = False
     electronic_consent: bool = False            # the party agreed to electronic service (行政处罚法第61条)
+    evidence_unchanged: bool = False            # the fulfilment rows still match the evidence pinned on the case
+    evidence_changes: tuple[str, ...] = ()      # how they differ, in Chinese
     extensions_used: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -63,6 +65,9 @@ GUARDS: Mapping[str, Guard] = MappingProxyType({g.name: g for g in (
           lambda f: f.documents_sealed),
     Guard("electronic_consent", "当事人已同意电子送达",
           lambda f: f.electronic_consent),
+    Guard("evidence_unchanged", "确认履行时固定的履行证据未发生变化",
+          lambda f: f.evidence_unchanged,
+          lambda f: "；".join(f.evidence_changes)),
 )})
 
 EXTENSION_AVAILABLE = "extension_available"

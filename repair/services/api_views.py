@@ -20,6 +20,7 @@ from repair.services.cases import fire, local_date, submit_application
 from repair.services.document_queries import document_view
 from repair.services.documents import document_for, produce
 from repair.services.facts import eligibility
+from repair.services.fulfilment_check import after_step
 from repair.services.queries import case_detail, list_cases, list_records, record_view
 from repair.store.document_models import Document
 from repair.store.models import Case, Deadline, Record
@@ -161,6 +162,7 @@ def fire_event(runtime, actor: Actor, case_no: str, *, trigger: str, reason: str
                                     ["workflow"])
         result = fire(runtime, uow, case_no, trigger, actor=actor, now=now, reason=reason,
                       expected_version=case.version)
+    after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
     return {"case_no": result.case_no, "seq": result.seq, "trigger": result.trigger, "from": result.from_state,
             "to": result.to_state, "version": result.version, "letter": result.letter,
             "deadline_changes": result.deadline_changes,

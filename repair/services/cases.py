@@ -16,6 +16,7 @@ from repair.domain.rules import regime_in_force
 from repair.domain.workflow import Workflow
 from repair.services.calendar import calendar_for
 from repair.services.documents import APPLICANT_DOCUMENTS, reserve_document
+from repair.services.evidence import current_evidence, pin_evidence
 from repair.services.facts import WINDOWED_KINDS, case_facts, eligibility
 from repair.services.history import append_event, utc_naive
 from repair.services.runtime import LOCAL_TZ
@@ -140,8 +141,13 @@ def fire(runtime, uow: UnitOfWork, case_no: str, trigger: str, *, actor: Actor, 
                  extends=firing.transition.extends, today=today, actor=actor.username, reason=reason, now=now)
     loaded_version = case.version
     case.state, case.version, case.is_open = firing.dest, case.version + 1, wf.is_open(firing.dest)
+    # A step that relies on the penalty being fulfilled pins the evidence it saw (re-checked before grant).
+    evidence = current_evidence(uow, case.record_id) if "penalty_fulfilled" in firing.transition.guards else None
+    pinned = {"evidence": evidence.payload()} if evidence else {}
     seq = append_event(uow, case, trigger=trigger, from_state=firing.source, to_state=firing.dest,
-                       actor=actor.username, at=now, reason=reason, payload={"deadlines": clocks.changes})
+                       actor=actor.username, at=now, reason=reason, payload={"deadlines": clocks.changes, **pinned})
+    if evidence is not None:
+        pin_evidence(uow, case, seq, evidence, actor.username, now)
     save_case(uow, case, expected_version=loaded_version, updated_at=utc_naive(now))
     save_deadlines(uow, case, clocks.effects)
     outcome = wf.states[firing.dest].outcome

@@ -17,6 +17,7 @@ from repair.domain.errors import DomainError, NotFound, TransitionRefused, Valid
 from repair.services.calendar import calendar_for
 from repair.services.cases import FireResult, fire
 from repair.services.documents import produce
+from repair.services.fulfilment_check import after_step
 from repair.services.history import append_event, utc_naive
 from repair.store.case_repo import load_case, save_case
 from repair.store.models import Case, Record, User
@@ -185,6 +186,7 @@ def act(runtime, case_no: str, trigger: str, *, actor: Actor, now: datetime, rea
         wf = runtime.workflows.get(uow, case.workflow, case.workflow_version)
         result = fire(runtime, uow, case_no, trigger, actor=actor, now=now, reason=reason,
                       expected_version=expected_version)
+    after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
     errors = []
     for document_id in result.documents:
         try:

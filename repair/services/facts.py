@@ -14,6 +14,7 @@ from repair.domain.guards import CaseFacts
 from repair.domain.rules import PublicityWindow, get_regime, publicity_window, regime_in_force
 from repair.domain.workflow import Workflow
 from repair.domain.casefile import CaseState
+from repair.services.evidence import evidence_drift
 from repair.store.document_models import Delivery, Document
 from repair.store.models import Case, CaseEvent, Fulfilment, Record
 from repair.store.uow import UnitOfWork
@@ -91,6 +92,7 @@ def case_facts(uow: UnitOfWork, wf: Workflow, case: CaseState, actor: Actor, *, 
                               commitment_signed=case.commitment_signed_at is not None,
                               repeat_window_months=repeat_window_months)
         failures = tuple(c.title for c in verdict.failed)
+    drift = evidence_drift(uow, case.id, case.record_id) if "evidence_unchanged" in guards else None
     used = {}
     for clock in wf.clocks:
         extended = sum(d.extended_days for d in case.deadlines if d.stage == clock.stage)
@@ -106,6 +108,7 @@ def case_facts(uow: UnitOfWork, wf: Workflow, case: CaseState, actor: Actor, *, 
         eligibility_failures=failures,
         documents_sealed=documents_sealed(uow, case) if "documents_sealed" in guards else False,
         electronic_consent=electronic_consent(uow, case) if "electronic_consent" in guards else False,
+        evidence_unchanged=drift == (), evidence_changes=drift or (),
         extensions_used=used,
     )
 

@@ -25,6 +25,7 @@ from repair.exchange.fulfilment_import import NO_RECORD, write_fulfilments
 from repair.exchange.records_import import BatchCounts, write_records
 from repair.exchange.validation import FULFILMENT_FIELDS, RECORD_FIELDS, FulfilmentRules, RecordRules, Reject
 from repair.services.cases import local_date
+from repair.services.fulfilment_check import check_records
 from repair.services.history import utc_naive
 from repair.store.import_models import ImportReject, ImportRun
 from repair.store.models import Department
@@ -82,9 +83,14 @@ def import_records(runtime, path: Path, *, actor: str, now: datetime, fmt: str |
 def import_fulfilment(runtime, path: Path, *, actor: str, now: datetime, fmt: str | None = None,
                       rejects_path: Path | None = None, batch_size: int = DEFAULT_BATCH,
                       progress: Callable[[int], None] | None = None) -> ImportSummary:
-    """Import fulfilment facts (idempotent by record, kind and reference); see docs/import-formats.md."""
-    return _import(runtime, _FULFILMENT, Path(path), actor=actor, now=now, fmt=fmt, rejects_path=rejects_path,
-                   batch_size=batch_size, progress=progress)
+    """Import fulfilment facts (idempotent by record, kind and reference), then check the waiting cases.
+
+    See docs/import-formats.md; the check is `repair.services.fulfilment_check.check_records`.
+    """
+    summary = _import(runtime, _FULFILMENT, Path(path), actor=actor, now=now, fmt=fmt, rejects_path=rejects_path,
+                      batch_size=batch_size, progress=progress)
+    check_records(runtime, None, now, cause="fulfilment_import")
+    return summary
 
 
 def estimate_rows(path: Path, fmt: str | None = None) -> int:

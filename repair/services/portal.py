@@ -17,6 +17,7 @@ from repair.services.cases import CHECKED_IN_STAGE, fire, submit_application
 from repair.services.document_queries import list_documents
 from repair.services.documents import produce
 from repair.services.facts import case_facts, eligibility, window_for
+from repair.services.fulfilment_check import after_step
 from repair.services.history import utc_naive
 from repair.services.letter_context import KIND_LABELS, TIER_LABELS
 from repair.services.prefill import check_contact, prefill_application
@@ -229,7 +230,8 @@ def answer_supplement(runtime, case_no: str, actor: Actor, *, now: datetime, fil
                               actor=actor, now=now, case_id=case_id)
         result = fire(runtime, uow, case_no, "supply", actor=actor, now=now,
                       reason=(note or "").strip() or None, expected_version=expected_version)
-    return {"case_no": case_no, "state": result.to_state, "uploads": len(uploads),
+    checked = after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
+    return {"case_no": case_no, "state": checked.state if checked else result.to_state, "uploads": len(uploads),
             "unfinished": produce_documents(runtime, result.documents, now=now)}
 
 

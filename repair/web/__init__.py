@@ -17,6 +17,7 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     from repair.web import audit
     from repair.web import api
     from repair.web import api_exchange
+    from repair.web import api_fulfilment
 
     app.config.update(
         SECRET_KEY=auth.session_secret(settings),
@@ -34,6 +35,7 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     app.register_blueprint(api_auth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_exchange.bp)
+    app.register_blueprint(api_fulfilment.bp)
     app.register_blueprint(verify.bp)
     app.register_blueprint(deliveries.bp)
     app.register_blueprint(desk.bp)

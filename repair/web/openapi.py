@@ -70,6 +70,32 @@ CASE_DETAIL = {"case_no": STR, "state": STR, "state_title": STR, "version": INT,
                "record": _ref("Record"), "triggers": _array(STR), "events": _array(_ref("Event")),
                "deadlines": _array(_ref("Deadline"))}
 TEXT = {"type": "string", "maxLength": MAX_TEXT}
+DIGEST = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+EVIDENCE_ROW = _object({"kind": {"enum": ["fine_payment", "correction"]}, "amount": NSTR, "occurred_on": DATE,
+                        "reference": STR, "source": STR})
+FULFILMENT_CHECK = {"complete": BOOL, "missing": _array(STR), "digest": DIGEST, "advanced_seq": NINT}
+FULFILMENT_SCHEMAS = {
+    "FulfilmentCreate": _object({
+        "authority_code": {"type": "string", "maxLength": 16}, "decision_no": {"type": "string", "maxLength": 100},
+        "kind": {"enum": ["fine_payment", "correction"]},
+        "amount": {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$",
+                   "description": "元，字符串，缴款必填 / yuan as a decimal string, required for a payment"},
+        "occurred_on": DATE, "reference": {"type": "string", "maxLength": 100,
+                                           "description": "缴款凭证号或核查文书号 / receipt or verification number"},
+        "source": {"type": "string", "maxLength": 100}}, optional=("amount", "source")),
+    "FulfilmentCheckOutcome": _object({"case_no": STR, "state": STR, **FULFILMENT_CHECK}),
+    "FulfilmentRecorded": _object({"fulfilment_id": INT, "record_id": INT,
+                                   "outcome": {"enum": ["created", "updated", "unchanged"]},
+                                   "checks": _array(_ref("FulfilmentCheckOutcome"))}),
+    "FulfilmentCheck": _object({"checked_at": STR, "cause": STR, **FULFILMENT_CHECK}),
+    "PinnedEvidence": _object({"digest": DIGEST, "rows": _array(EVIDENCE_ROW), "pinned_at": STR, "pinned_by": STR,
+                               "event_seq": INT, "sources": _array(STR)}),
+    "CaseFulfilment": _object({"case_no": STR, "state": STR, "checks": _array(_ref("FulfilmentCheck")),
+                               "evidence": {"oneOf": [_ref("PinnedEvidence"), {"type": "null"}]},
+                               "supplement_reason": NSTR}),
+    "PrefillField": _object({"name": STR, "label": STR, "value": STR, "source": STR, "editable": BOOL}),
+    "Prefill": _object({"record_id": INT, "fields": _array(_ref("PrefillField"))}),
+}
 
 SCHEMAS = {
     "Problem": {"type": "object", "required": ["type", "title", "status"], "additionalProperties": False,
@@ -106,6 +132,7 @@ SCHEMAS = {
     "EventCreated": _object({"case_no": STR, "seq": INT, "trigger": STR, "from": STR, "to": STR, "version": INT,
                              "letter": NSTR, "deadline_changes": _array({"type": "object"}),
                              "documents": _array(_ref("Document"))}),
+    **FULFILMENT_SCHEMAS,
 }
 
 ERRORS = {
@@ -212,6 +239,19 @@ PATHS = {
         "门户推送已准予的修复结论（互认；仅门户客户端）/ a portal reports a granted repair (portal clients only)",
         {**_ok("已记录 / recorded", "Recognition", "201"), **_ok("此前已记录 / recorded before", "Recognition"),
          **_problems("400", "401", "403", "404", "422")}, body="RecognitionCreate")},
+    "/fulfilment": {"post": _op(
+        "登记履行信息：罚款缴纳或整改核实（处罚机关本部门经办人、管理员或系统客户端）；随后自动核查该记录等待履行核查的案件 / "
+        "record a fine payment or verified correction, then check the record's waiting cases",
+        {**_ok("已登记 / stored", "FulfilmentRecorded", "201"),
+         **_ok("此前已登记（未变或已更新）/ known before (unchanged or updated)", "FulfilmentRecorded"),
+         **_problems("400", "401", "403", "404", "422")}, body="FulfilmentCreate")},
+    "/cases/{case_no}/fulfilment": {"get": _op(
+        "案件的自动履行核查记录与固定的履行证据 / the case's fulfilment checks and pinned evidence",
+        {**_ok("履行核查 / fulfilment check", "CaseFulfilment"), **_problems("401", "404")}, parameters=[CASE_NO])},
+    "/records/{record_id}/prefill": {"get": _op(
+        "修复申请表预填内容及来源（企业本身或认定单位经办人）/ prefilled application fields with sources",
+        {**_ok("预填字段 / prefilled fields", "Prefill"), **_problems("401", "403", "404")},
+        parameters=[_param("record_id", "path", INT, "记录编号 / record id")])},
     "/openapi.json": {"get": _op("本文档 / this document", {"200": {
         "description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
         public=True)},

@@ -70,7 +70,8 @@ def test_workflows_check_and_diagram(repair):
 
 
 def test_case_list_show_fire_and_exit_codes(repair, make_case, sealing):
-    case_no = make_case(when=at("2026-11-02"))
+    # Unpaid: the automatic fulfilment check after `accept` leaves the case in the stage, naming what is missing.
+    case_no = make_case(when=at("2026-11-02"), paid=False)
     listed = json.loads(repair("case", "list", "--json").stdout)
     assert listed == [{**listed[0], "case_no": case_no, "state": "submitted", "version": 1,
                        "workflow": "penalty_repair", "department": "FGW", "uscc": USCC}]
@@ -82,6 +83,7 @@ def test_case_list_show_fire_and_exit_codes(repair, make_case, sealing):
     accepted = repair("case", "fire", case_no, "accept", "--actor", "fgw_officer")
     assert accepted.returncode == 0 and "submitted → fulfilment_check" in accepted.stdout
     assert "受理通知书 FGW信受〔2026〕1号 sealed" in accepted.stdout
+    assert "自动履行核查 / fulfilment check: fulfilment_check；罚款未缴清：应缴 5000.00 元，已缴 0 元" in accepted.stdout
     shown = json.loads(repair("case", "show", case_no, "--json").stdout)
     assert (shown["state"], shown["version"], shown["regime"]) == ("fulfilment_check", 2, "ndrc-2026")
     assert [{k: e[k] for k in ("seq", "trigger", "from", "to", "actor")} for e in shown["events"]] == [

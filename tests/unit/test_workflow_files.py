@@ -39,7 +39,9 @@ def test_all_six_workflows_load_against_the_real_letters(workflows):
 ])
 def test_channel_and_record_kinds(workflows, name, channel, kinds):
     wf = workflows[name]
-    assert (wf.channel, wf.applies_to, wf.version) == (channel, kinds, 1)
+    # The penalty workflows are at v2 (grant re-checks the pinned fulfilment evidence).
+    version = 2 if name in ("penalty_repair", "samr_penalty_repair") else 1
+    assert (wf.channel, wf.applies_to, wf.version) == (channel, kinds, version)
     assert wf.path == WORKFLOWS_DIR / f"{name}.yaml"
 
 
@@ -101,7 +103,7 @@ def test_penalty_repair_transitions(workflows):
     assert [n for n, d in t.items() if "reason" in d.requires] == [
         "refuse", "request_supplement", "deny", "withdraw", "revoke", "extend"]
     assert (t["extend"].dest, t["extend"].extends) == (None, "decision")
-    assert (t["grant"].roles, t["grant"].guards) == (("reviewer",), ("four_eyes", "eligible"))
+    assert (t["grant"].roles, t["grant"].guards) == (("reviewer",), ("four_eyes", "eligible", "evidence_unchanged"))
 
 
 def test_paired_delivery_serves_only_sealed_documents(workflows):

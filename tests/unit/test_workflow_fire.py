@@ -41,7 +41,7 @@ def facts(role: str = "officer", **changes) -> CaseFacts:
     """Facts under which every guard passes; override single fields to make one fail."""
     base = CaseFacts(actor="zhang.san", actor_role=role, actor_in_scope=True, reason="材料齐全",
                      fulfilment_complete=True, commitment_signed=True, documents_sealed=True,
-                     electronic_consent=True)
+                     electronic_consent=True, evidence_unchanged=True)
     return replace(base, **changes)
 
 

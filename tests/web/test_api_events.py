@@ -24,7 +24,7 @@ def state_of(show, case_no):
 
 
 def test_accept_answers_201_with_event_version_and_etag(api, make_case, show):
-    case_no = make_case()
+    case_no = make_case(paid=False)  # unpaid: the automatic fulfilment check after accept leaves the case waiting
     response = post_event(api, case_no, "fgw_officer", "accept", 1)
     body = response.get_json()
     assert response.status_code == 201 and response.headers["ETag"] == '"2"'
@@ -57,13 +57,13 @@ def test_stale_if_match_is_412_and_changes_nothing(api, make_case, fire, show, n
 
 
 def test_if_match_star_or_a_list_with_the_current_version_fires(api, make_case, show):
-    case_no = make_case()
+    case_no = make_case(paid=False)  # unpaid: the automatic fulfilment check after accept leaves the case waiting
     response = api.post(f"/cases/{case_no}/events", "fgw_officer", json={"trigger": "accept"},
                         headers={"If-Match": '"9", "1"'})
     assert response.status_code == 201
-    starred = api.post(f"/cases/{case_no}/events", "fgw_officer", json={"trigger": "confirm_fulfilment"},
-                       headers={"If-Match": "*"})
-    assert starred.status_code == 201 and state_of(show, case_no) == ("under_review", 3, 3)
+    starred = api.post(f"/cases/{case_no}/events", "fgw_officer",
+                       json={"trigger": "request_supplement", "reason": "请提供缴款凭证"}, headers={"If-Match": "*"})
+    assert starred.status_code == 201 and state_of(show, case_no) == ("awaiting_supplement", 3, 3)
 
 
 @pytest.mark.parametrize("user, trigger, version_after_accept, failed", [
@@ -139,15 +139,19 @@ def test_a_whole_case_through_the_api(api, sealing, make_record):
                                               "reason": "罚款已缴清"})
     case_no = created.get_json()["case_no"]
     version = int(created.headers["ETag"].strip('"'))
-    steps = [("fgw_officer", "accept", "2026-11-26"), ("fgw_officer", "confirm_fulfilment", "2026-11-27"),
-             ("fgw_reviewer", "grant", "2026-11-30"), ("fgw_officer", "seal", "2026-11-30")]
+    # The fine is paid in the shared data: after `accept` the system confirms fulfilment by itself.
+    steps = [("fgw_officer", "accept", "2026-11-26"), ("fgw_reviewer", "grant", "2026-11-30"),
+             ("fgw_officer", "seal", "2026-11-30")]
     documents = {}
     for user, trigger, day in steps:
         api.clock = at(day)
         response = post_event(api, case_no, user, trigger, version)
         assert response.status_code == 201, response.get_json()
-        version = response.get_json()["version"]
         documents.update({d["kind"]: d for d in response.get_json()["documents"]})
+        version = int(api.get(f"/cases/{case_no}", user).headers["ETag"].strip('"'))
+    events = api.get(f"/cases/{case_no}", "ent").get_json()["events"]
+    assert [(e["trigger"], e["actor"]) for e in events][1:3] == [("accept", "fgw_officer"),
+                                                                 ("confirm_fulfilment", "system")]
     assert {kind: d["status"] for kind, d in documents.items()} == {"acceptance_notice": "sealed",
                                                                     "repair_decision": "sealed"}
     final = api.get(f"/cases/{case_no}", "ent").get_json()

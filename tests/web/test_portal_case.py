@@ -47,7 +47,8 @@ def test_overdue_deadline_is_shown_as_such(web, login, make_case):
 
 
 def test_enterprise_answers_a_supplement_request(web, login, make_case, fire, world):
-    case_no = make_case(when=at("2026-11-20"))
+    # Unpaid: the automatic fulfilment check after `supply` leaves the case with the officer.
+    case_no = make_case(when=at("2026-11-20"), paid=False)
     fire(case_no, "accept", "fgw_officer", at("2026-11-23"))
     fire(case_no, "request_supplement", "fgw_officer", at("2026-11-24"), reason="请补充整改完成的现场照片")
     client = login("ent")
