@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, insert
 
 from repair.calendar import WorkCalendar
+from repair.domain.clocks import days_used
 from repair.domain.history import GENESIS, EventFacts, chain_hash
 from repair.store.models import Base
 
@@ -52,6 +53,7 @@ class Builder:
                "limit_days": limit, "unit": "workdays", "basis": "bench", "confirmed": True, "started_on": start,
                "due": due, "provisional": False, "paused_days": paused, "extended_days": extended,
                "paused_since": None, "met_on": met_on, "status": "met" if met_on else "running",
+               "days_used": days_used(self.calendar, "workdays", start, met_on, paused) if met_on else None,
                "derivation": f"{TITLES[stage]}时限 {limit} 个工作日 → 截止 {due}"}
         self.next_deadline += 1
         self.deadlines.append(row)

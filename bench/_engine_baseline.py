@@ -36,7 +36,7 @@ DEADLINE_COLUMNS = ("stage", "title", "limit_days", "unit", "basis", "confirmed"
                     "met_on", "id")
 # Every column a firing may change on a deadline: the engine writes them all for each changed deadline.
 DEADLINE_WRITABLE = ("due", "provisional", "derivation", "status", "paused_days", "extended_days",
-                     "paused_since", "met_on")
+                     "paused_since", "met_on", "days_used")
 
 # SQLite renders no FOR UPDATE (BEGIN IMMEDIATE already holds the write lock); PostgreSQL locks the row.
 LOAD_CASE = (select(*(CASES.c[name] for name in CASE_COLUMNS))
@@ -183,8 +183,10 @@ class CoreBaseline:
 
 
 def _writable(deadline, **changed) -> dict:
-    """The parameters of UPDATE_DEADLINE for one deadline: its loaded values, then the changes."""
-    return {"b_id": deadline.id, **{name: getattr(deadline, name) for name in DEADLINE_WRITABLE}, **changed}
+    """The parameters of UPDATE_DEADLINE for one deadline: its loaded values, then the changes (an open clock
+    has no days_used, which is set when a clock is met, so it is not loaded)."""
+    loaded = {name: getattr(deadline, name) for name in DEADLINE_WRITABLE if name != "days_used"}
+    return {"b_id": deadline.id, **loaded, "days_used": None, **changed}
 
 
 def _shape(deadline, paused_days: int) -> tuple:

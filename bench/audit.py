@@ -49,7 +49,7 @@ def database(cases: int, rebuild: bool) -> tuple[str, dict]:
     out = _HERE / "out"
     out.mkdir(exist_ok=True)
     path, stamp = out / f"audit-{cases}.db", out / f"audit-{cases}.json"
-    key = {"heads": sorted(heads()), "cases": cases, "generator": 2}
+    key = {"heads": sorted(heads()), "cases": cases, "generator": 3}
     if not rebuild and path.exists() and stamp.exists() and json.loads(stamp.read_text())["key"] == key:
         return f"sqlite:///{path}", json.loads(stamp.read_text())["counts"]
     path.unlink(missing_ok=True)

@@ -29,6 +29,8 @@ class DeadlineState:
     extended_days: int = 0
     paused_since: date | None = None
     met_on: date | None = None
+    # Days the clock ran, set when met (see repair.domain.clocks.days_used); None while not met or unsettled.
+    days_used: int | None = None
     id: int | None = None
     dirty: bool = field(default=False, compare=False)
 

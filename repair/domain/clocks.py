@@ -38,6 +38,19 @@ def compute_due(calendar: WorkCalendar, deadline) -> tuple[date, bool, str]:
     return due, False, "；".join(parts)
 
 
+def days_used(calendar: WorkCalendar, unit: str, started_on: date, met_on: date, paused_days: int) -> int | None:
+    """Days a clock met on `met_on` ran, in its unit: days in (started_on, met_on] minus the paused days.
+
+    None for a working-day clock whose span reaches a year the calendar only estimates: that count would change
+    when the year's data is loaded, so the audit figures count it from the calendar instead."""
+    if unit != "workdays":
+        return (met_on - started_on).days - paused_days
+    first_counted_year = started_on.year + (started_on.month == 12 and started_on.day == 31)
+    if not calendar.known_years.issuperset(range(first_counted_year, met_on.year + 1)):
+        return None
+    return calendar.count_workdays(started_on, met_on) - paused_days
+
+
 def recompute(calendar: WorkCalendar, deadline: DeadlineState) -> None:
     """Recompute due, provisional flag and derivation in place."""
     deadline.due, deadline.provisional, deadline.derivation = compute_due(calendar, deadline)
@@ -95,6 +108,8 @@ class ClockRun:
                 if current.status == "paused":
                     self._resume(current, today)
                 current.status, current.met_on, current.dirty = "met", today, True
+                current.days_used = days_used(self.calendar, current.unit, current.started_on, today,
+                                              current.paused_days)
                 self.changes.append(change(current, "met", met_on=today.isoformat()))
             elif current.status == "running" and entered in clock.pauses:
                 current.status, current.paused_since, current.dirty = "paused", today, True

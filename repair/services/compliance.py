@@ -1,9 +1,7 @@
 """Time-limit compliance figures, computed in SQL: one function feeds the audit pages and every report format.
 
 Scope: the deadlines whose clock started (`started_on`) in the period, grouped by department, workflow and
-stage. Working days are counted in the database with a temporary day table (day → cumulative number of
-working days up to and including it, filled from the working-day calendar), so "working days in (a, b]"
-is `wd(b) - wd(a)`: two primary-key joins instead of a walk through the calendar per deadline.
+stage.
 
 Definitions (per group):
 - `cases`: distinct cases; `deadlines`: stage clocks counted (cancelled ones included);
@@ -13,16 +11,25 @@ Definitions (per group):
 - `median_used` / `p90_used`: working days used by met clocks = working days in (started_on, met_on]
   minus paused_days (the 补正 pause), as percentiles with linear interpolation (like numpy's default).
 
-One grouped scan (`_cube`) returns counts by group, status, punctuality, timing, month and days used —
-a few thousand rows however many cases there are; the per-group figures, the monthly trend and the
-percentiles (from the days-used histogram) are summed from it.
+Days used are stored on each clock when it is met (`deadlines.days_used`). They are counted again here, from
+a temporary day table (day → cumulative number of working days, filled from the current calendar, so that
+"working days in (a, b]" is `wd(b) - wd(a)`), for the few clocks whose stored count may be out of date: those
+met in a year the calendar only estimated (stored NULL) and those met before calendar data about a day they
+spanned was loaded.
+
+One grouped scan per (department, workflow) (`_cube`: the cases index delivers each pair's clocks together,
+so the sort is small and keyed by numbers) returns counts by month started, kind, days used and stage — a
+few thousand rows however many cases there are; the per-group figures, the monthly trend and the
+percentiles (from the days-used histogram) are summed from it. Clocks restarted in the same case are found
+in one pass over the deadlines index, which holds them in (case, stage) order.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, and_, case, func, literal, select
+from sqlalchemy import (BigInteger, Column, Date, Integer, MetaData, Table, and_, bindparam, case, cast, extract, func,
+                        literal, or_, select)
 
 from repair.domain.errors import DomainError, ValidationError
 from repair.services.calendar import calendar_for
@@ -30,14 +37,15 @@ from repair.store.models import Base
 from repair.store.uow import UnitOfWork
 
 T = Base.metadata.tables
-DEADLINES, CASES, DEPARTMENTS = T["deadlines"], T["cases"], T["departments"]
+DEADLINES, CASES, DEPARTMENTS, OVERRIDES = T["deadlines"], T["cases"], T["departments"], T["calendar_overrides"]
 UNASSIGNED = "未分配"
 MAX_PERIOD_DAYS = 3660
 # The day table reaches this far past the period (or today): far enough for every clock met by now.
 DAYS_BEYOND = 400
+USED_SPAN = 1 << 20  # days used fit in ±USED_SPAN / 2 (over 1,400 years)
 
 DAYS = Table("audit_days", MetaData(), Column("day", Date, primary_key=True), Column("ordinal", Integer),
-             Column("wd", Integer), Column("month", String(7)), prefixes=["TEMPORARY"],
+             Column("wd", Integer), prefixes=["TEMPORARY"],
              sqlite_with_rowid=False)  # one b-tree search per lookup instead of index + table
 
 
@@ -59,56 +67,119 @@ def _fill_days(uow: UnitOfWork, calendar, first: date, last: date) -> dict[date,
     while day <= last:
         count += calendar.is_workday(day)
         cumulative[day] = count
-        rows.append({"day": day, "ordinal": day.toordinal(), "wd": count, "month": day.strftime("%Y-%m")})
+        rows.append({"day": day, "ordinal": day.toordinal(), "wd": count})
         day += timedelta(days=1)
     connection.execute(DAYS.insert(), rows)
     return cumulative
 
 
-def _scope(start: date, end: date, department: str | None):
-    conditions = [DEADLINES.c.started_on >= start, DEADLINES.c.started_on <= end]
+def _month_number(uow: UnitOfWork, day):
+    """year × 12 + month − 1 of a date column (SQLite keeps dates as ISO text: slicing it beats strftime)."""
+    if uow.dialect == "sqlite":
+        return cast(func.substr(day, 1, 4), Integer) * 12 + cast(func.substr(day, 6, 2), Integer) - 1
+    return cast(extract("year", day), Integer) * 12 + cast(extract("month", day), Integer) - 1
+
+
+def _recount_terms(uow: UnitOfWork) -> list:
+    """Conditions picking the met clocks whose stored days_used may predate calendar data loaded since.
+
+    Data loaded on day L about days D changes the count of a clock met by L (the loading day counts, its time
+    zone aside) that spans one of D; for each L that is within "started before max(D), met from min(D) to L".
+    Data loaded ahead of its days (the usual case) picks nothing."""
+    spans: dict[date, tuple[date, date]] = {}
+    for day, loaded_at in uow.connection.execute(select(OVERRIDES.c.day, OVERRIDES.c.loaded_at)):
+        loaded = loaded_at.date() + timedelta(days=1)
+        if day <= loaded:
+            first, last = spans.get(loaded, (day, day))
+            spans[loaded] = (min(first, day), max(last, day))
+    d = DEADLINES.c
+    return [and_(d.unit == "workdays", d.started_on < last, d.met_on >= first, d.met_on <= loaded)
+            for loaded, (first, last) in sorted(spans.items())]
+
+
+def _used(recount: list):
+    """Days used by a met clock: the stored count, or counted from the day table where it may be out of date."""
+    d = DEADLINES.c
+
+    def at(day, column):
+        return select(column).where(DAYS.c.day == day).scalar_subquery()
+
+    counted = case((d.unit == "workdays", at(d.met_on, DAYS.c.wd) - at(d.started_on, DAYS.c.wd)),
+                   else_=at(d.met_on, DAYS.c.ordinal) - at(d.started_on, DAYS.c.ordinal)) - d.paused_days
+    return case((and_(d.status == "met", or_(d.days_used.is_(None), *recount)), counted), else_=d.days_used)
+
+
+def _partitions(uow: UnitOfWork, department: str | None) -> list[tuple[str, str]]:
+    """The (department, workflow) pairs of the cases, in index order."""
+    c = CASES.c
+    query = select(c.department_code, c.workflow).group_by(c.department_code, c.workflow)
     if department:
-        conditions.append(CASES.c.department_code == department)
-    return and_(*conditions)
+        query = query.where(c.department_code == department)
+    return [(dep, wf) for dep, wf in uow.connection.execute(query)]
 
 
-def _cube(uow: UnitOfWork, where, today: date, next_workday: date):
-    """One grouped scan: deadline counts by group, kind (see KINDS), month started and days used."""
+def _cube(uow: UnitOfWork, partitions, start: date, end: date, today: date, next_workday: date) -> list[tuple]:
+    """Deadline counts by department, workflow, stage, kind (see KINDS), month started and days used.
+
+    One query per (department, workflow): its rows come from one stretch of the cases index. The sort that
+    groups them is keyed by one number, (months since the period's first month × 8 + kind) × USED_SPAN +
+    days used + USED_SPAN / 2 (0 when not met), then the stage: SQLite sorts that much faster than the
+    separate columns, most of whose values repeat."""
     d, c = DEADLINES.c, CASES.c
-    started, met = DAYS.alias("started"), DAYS.alias("met")
     kind = case((d.status == "met", case((d.met_on <= d.due, 1), else_=2)),
                 (d.status == "running", case((d.due < today, 3), (d.due <= next_workday, 4), else_=5)),
                 (d.status == "paused", 6), else_=0)
-    used = (case((d.unit == "workdays", met.c.wd - started.c.wd), else_=met.c.ordinal - started.c.ordinal)
-            - d.paused_days)
-    keys = (c.department_code, c.workflow, d.stage, kind, started.c.month, used)
-    query = (select(*keys, func.count(), func.max(d.limit_days))
-             .select_from(CASES.join(DEADLINES, c.id == d.case_id).join(started, started.c.day == d.started_on)
-                          .outerjoin(met, met.c.day == d.met_on))
-             .where(where).group_by(*keys))
-    return uow.connection.execute(query).all()
+    first_month = start.year * 12 + start.month - 1
+    packed = (((_month_number(uow, d.started_on) - first_month) * 8 + kind) * literal(USED_SPAN, BigInteger)
+              + func.coalesce(_used(_recount_terms(uow)) + USED_SPAN // 2, 0))
+    # Grouped outside: SQLite would evaluate the key twice (select list and GROUP BY hold different parameters).
+    clocks = (select(packed.label("packed"), d.stage, d.limit_days)
+              .select_from(CASES.join(DEADLINES, c.id == d.case_id))
+              .where(c.department_code == bindparam("dep"), c.workflow == bindparam("wf"),
+                     d.started_on >= start, d.started_on <= end).subquery())
+    query = (select(clocks.c.packed, clocks.c.stage, func.count(), func.max(clocks.c.limit_days))
+             .group_by(clocks.c.packed, clocks.c.stage))
+    connection = uow.connection
+    cube = []
+    for dep, wf in partitions:
+        for key, stage, n, limit in connection.execute(query, {"dep": dep, "wf": wf}):
+            high, used = divmod(key, USED_SPAN)
+            months, kind_no = divmod(high, 8)
+            year, month = divmod(first_month + months, 12)
+            cube.append((dep, wf, stage, kind_no, f"{year:04d}-{month + 1:02d}",
+                         used - USED_SPAN // 2 if used else None, n, limit))
+    return cube
 
 
-def _repeats(uow: UnitOfWork, where) -> dict[tuple, int]:
+def _repeats(uow: UnitOfWork, start: date, end: date, department: str | None) -> dict[tuple, int]:
     """Clocks restarted in the same case (sharing again after a revocation), which are not more cases.
 
-    Grouped in the order the indexes deliver the rows (department, workflow, case, stage): no sorting."""
+    Grouped in the order the deadlines index delivers the clocks (case, stage): no sorting; only the
+    restarted ones meet their cases."""
     d, c = DEADLINES.c, CASES.c
-    query = (select(c.department_code, c.workflow, d.stage, func.count())
-             .select_from(CASES.join(DEADLINES, c.id == d.case_id)).where(where)
-             .group_by(c.department_code, c.workflow, c.id, d.stage).having(func.count() > 1))
+    restarted = (select(d.case_id, d.stage, (func.count() - 1).label("extra"))
+                 .where(d.started_on >= start, d.started_on <= end)
+                 .group_by(d.case_id, d.stage).having(func.count() > 1).subquery())
+    query = (select(c.department_code, c.workflow, restarted.c.stage, restarted.c.extra)
+             .join_from(restarted, CASES, c.id == restarted.c.case_id))
+    if department:
+        query = query.where(c.department_code == department)
     repeats: dict[tuple, int] = {}
-    for dep, wf, st, n in uow.connection.execute(query):
-        repeats[(dep, wf, st)] = repeats.get((dep, wf, st), 0) + n - 1
+    for dep, wf, st, extra in uow.connection.execute(query):
+        repeats[(dep, wf, st)] = repeats.get((dep, wf, st), 0) + extra
     return repeats
 
 
-def _overdue(uow, where, today, today_wd: int, page: tuple[int, int] | None) -> list[dict]:
+def _overdue(uow, start: date, end: date, department: str | None, today: date, today_wd: int,
+             page: tuple[int, int] | None) -> list[dict]:
     d, c = DEADLINES.c, CASES.c
     query = (select(c.case_no, c.department_code, c.workflow, c.state, c.assigned_to, d.stage, d.title, d.due,
                     (literal(today_wd) - DAYS.c.wd).label("workdays_over"))
              .select_from(DEADLINES.join(CASES, c.id == d.case_id).join(DAYS, DAYS.c.day == d.due))
-             .where(where, d.status == "running", d.due < today).order_by(d.due, c.case_no, d.stage))
+             .where(d.started_on >= start, d.started_on <= end, d.status == "running", d.due < today)
+             .order_by(d.due, c.case_no, d.stage))
+    if department:
+        query = query.where(c.department_code == department)
     if page is not None:
         query = query.offset(page[0]).limit(page[1])
     return [{"case_no": r.case_no, "department": r.department_code, "workflow": r.workflow, "state": r.state,
@@ -198,22 +269,24 @@ def compliance_figures(runtime, uow: UnitOfWork, *, start: date, end: date, toda
     `overdue_total` always counts them all."""
     check_period(start, end)
     calendar = calendar_for(runtime, uow)
-    where = _scope(start, end, department)
     next_workday = calendar.add_workdays(today, 1)
     cumulative = _fill_days(uow, calendar, start, max(end, next_workday) + timedelta(days=DAYS_BEYOND))
-    cube = _cube(uow, where, today, next_workday)
+    partitions = _partitions(uow, department)
+    cube = _cube(uow, partitions, start, end, today, next_workday)
     if any(row[5] is None and row[3] in KINDS["met"] for row in cube):
-        # A clock met more than DAYS_BEYOND days after the period and today (a back-dated `today`).
+        # A recounted clock met more than DAYS_BEYOND days after the period and today (a back-dated `today`).
         latest = uow.connection.execute(select(func.max(DEADLINES.c.met_on)).where(
             DEADLINES.c.started_on >= start, DEADLINES.c.started_on <= end)).scalar()
         cumulative = _fill_days(uow, calendar, start, latest)
-        cube = _cube(uow, where, today, next_workday)
-    rows, departments, trend = _rollup(runtime, cube, _repeats(uow, where), dict(department_choices(uow)))
+        cube = _cube(uow, partitions, start, end, today, next_workday)
+    repeats = _repeats(uow, start, end, department)
+    rows, departments, trend = _rollup(runtime, cube, repeats, dict(department_choices(uow)))
+    overdue = _overdue(uow, start, end, department, today, cumulative.get(today, 0), overdue_page)
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat()}, "department": department,
         "as_of": today.isoformat(), "rows": rows, "departments": departments, "trend": trend,
         "overdue_total": sum(row["overdue_now"] for row in rows),
-        "overdue_open_cases": _overdue(uow, where, today, cumulative.get(today, 0), overdue_page),
+        "overdue_open_cases": overdue,
     }
 
 

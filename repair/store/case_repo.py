@@ -28,7 +28,8 @@ CASES, DEADLINES, EVENTS = T["cases"], T["deadlines"], T["case_events"]
 SUSPENSIONS, EXTENSIONS, RECORDS = T["deadline_suspensions"], T["deadline_extensions"], T["records"]
 
 CASE_COLUMNS = [f.name for f in fields(CaseState) if f.name not in ("deadlines", "documents")]
-DEADLINE_COLUMNS = [f.name for f in fields(DeadlineState) if f.name != "dirty"]
+# days_used is set only when a clock is met (by the UPDATE): open clocks, loaded or inserted, have none.
+DEADLINE_COLUMNS = [f.name for f in fields(DeadlineState) if f.name not in ("dirty", "days_used")]
 OPEN = ("running", "paused")
 
 _LOAD_CASE = select(*(CASES.c[name] for name in CASE_COLUMNS)).where(CASES.c.case_no == bindparam("case_no"))
@@ -41,7 +42,7 @@ _MOVE_CASE = (update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.versi
                       due=bindparam("due"), head_hash=bindparam("head_hash"),
                       event_count=bindparam("event_count"), updated_at=bindparam("updated_at")))
 _DEADLINE_WRITABLE = ("due", "provisional", "derivation", "status", "paused_days", "extended_days",
-                      "paused_since", "met_on")
+                      "paused_since", "met_on", "days_used")
 _UPDATE_DEADLINE = (update(DEADLINES).where(DEADLINES.c.id == bindparam("b_id"))
                     .values(**{name: bindparam(name) for name in _DEADLINE_WRITABLE}))
 _INSERT_CASE = insert(CASES).returning(CASES.c.id)

@@ -172,6 +172,8 @@ class Deadline(Base):
     extended_days: Mapped[int] = mapped_column(Integer, default=0)
     paused_since: Mapped[date | None] = mapped_column(Date)
     met_on: Mapped[date | None] = mapped_column(Date)
+    # Days the clock ran when met, in its unit, net of pauses (for the audit figures; see clocks.days_used).
+    days_used: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))  # running | paused | met | cancelled
     derivation: Mapped[str] = mapped_column(Text)
 
@@ -269,3 +271,4 @@ from repair.store.contact_models import ApplicationContact  # noqa: E402,F401
 from repair.store import import_models  # noqa: E402,F401
 from repair.store.sync_models import OutboxMessage, Recognition  # noqa: E402,F401
 from repair.store import audit_indexes  # noqa: E402,F401
+from repair.store import evidence_models  # noqa: E402,F401
