@@ -2,11 +2,13 @@
 enterprise applies from its record with the prefilled form and the signed commitment, the FGW officer
 accepts and confirms fulfilment, the reviewer grants, the officer seals, and the enterprise downloads a
 decision whose seal verifies.
-Screenshots of the four main pages go to docs/screenshots/ (full page, 1280 px wide)."""
+Screenshots of the four main pages (full page, 1280 px wide) go to a temporary folder, or to docs/screenshots/
+when REPAIR_UPDATE_SCREENSHOTS=1 (how the committed README images are refreshed)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -15,14 +17,16 @@ from repair.config import CHECKOUT
 from tests.e2e.conftest import cli
 
 pytestmark = pytest.mark.e2e
+UPDATE_SHOTS = os.environ.get("REPAIR_UPDATE_SCREENSHOTS") == "1"
 SHOTS = CHECKOUT / "docs" / "screenshots"
 MAX_SHOT_BYTES = 400 * 1024
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, folder) -> None:
     """A full-page PNG of the current page, kept small enough for the README."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
+    target = SHOTS if UPDATE_SHOTS else folder
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     assert 0 < path.stat().st_size < MAX_SHOT_BYTES, f"{path.name}: {path.stat().st_size} bytes"
 
@@ -48,7 +52,7 @@ def test_enterprise_applies_officers_decide_and_the_sealed_decision_verifies(ser
     assert enterprise.url.endswith("/portal/")
     row = enterprise.locator(f"#record-{record}")
     assert server["decision_no"] in row.inner_text()
-    screenshot(enterprise, "portal-records")
+    screenshot(enterprise, "portal-records", tmp_path)
     with enterprise.expect_navigation():
         row.locator("a.apply").click()
     assert "上海示例贸易有限公司" in enterprise.inner_text("#prefill")
@@ -56,7 +60,7 @@ def test_enterprise_applies_officers_decide_and_the_sealed_decision_verifies(ser
     enterprise.fill("input[name=handler_name]", "王晓明")
     enterprise.fill("input[name=handler_phone]", "13912345678")
     enterprise.check("#commitment")
-    screenshot(enterprise, "application-form")
+    screenshot(enterprise, "application-form", tmp_path)
     with enterprise.expect_navigation():
         enterprise.click("#submit-application")
     found = re.search(r"/portal/cases/([^/?#]+)$", enterprise.url)
@@ -68,7 +72,7 @@ def test_enterprise_applies_officers_decide_and_the_sealed_decision_verifies(ser
     officer = sign_in("e2e_officer")
     assert officer.url.endswith("/desk/")
     assert officer.locator("#queue").get_by_text(case_no).count() == 1
-    screenshot(officer, "officer-queue")
+    screenshot(officer, "officer-queue", tmp_path)
     with officer.expect_navigation():
         officer.locator("#queue").get_by_text(case_no).click()
     act(officer, "accept", ("fulfilment_check", "under_review"))
@@ -88,7 +92,7 @@ def test_enterprise_applies_officers_decide_and_the_sealed_decision_verifies(ser
     officer.wait_for_selector("#workflow-diagram[data-rendered='1'] svg")
     assert [e.get_attribute("data-trigger") for e in officer.locator("#timeline tr.event").all()][:5] == [
         "submit", "accept", "confirm_fulfilment", "grant", "seal"]
-    screenshot(officer, "case-page")
+    screenshot(officer, "case-page", tmp_path)
 
     # The enterprise downloads the sealed decision; its seal is intact and trusted.
     enterprise.goto(f"{server['base']}/portal/cases/{case_no}")
