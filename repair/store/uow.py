@@ -16,6 +16,7 @@ class UnitOfWork:
         self._factory = reader if (read_only and reader is not None) else writer
         self.read_only = read_only
         self.session: Session | None = None
+        self._connection = None
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
@@ -26,12 +27,15 @@ class UnitOfWork:
         # close() rolls back whatever was not committed; unlike rollback() it leaves loaded objects readable.
         self.session.close()
         self.session = None
+        self._connection = None
 
     @property
     def connection(self):
-        """The transaction's Core connection, for the hot path's explicit statements."""
+        """The transaction's Core connection, for the hot path's explicit statements (looked up once)."""
         assert self.session is not None
-        return self.session.connection()
+        if self._connection is None:
+            self._connection = self.session.connection()
+        return self._connection
 
     @property
     def dialect(self) -> str:
@@ -41,6 +45,7 @@ class UnitOfWork:
     def commit(self) -> None:
         """Commit; a lost race (stale version, duplicate history seq, lock) becomes ConcurrencyConflict."""
         assert self.session is not None and not self.read_only
+        self._connection = None  # the next statement, if any, runs in a new transaction
         try:
             self.session.commit()
         except (StaleDataError, IntegrityError, OperationalError) as error:
