@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from repair.domain.actors import SYSTEM_ACTOR, Actor
 from repair.domain.errors import DomainError
@@ -15,8 +15,8 @@ from repair.services.batch import produce_all_pending
 from repair.services.cases import fire, submit_application
 from repair.services.runtime import LOCAL_TZ
 from repair.services.setup import ensure_keys
-from repair.services.users import add_user
-from repair.store.models import Department, Enterprise, Fulfilment, Record
+from repair.services.users import add_user, list_users, load_actor
+from repair.store.models import Case, Department, Enterprise, Fulfilment, Record, User
 
 PASSWORD = "demo-pass-2026"
 REASONS = {"refuse": "申请材料不属于本部门受理范围", "request_supplement": "请补充罚款缴纳凭证",
@@ -106,7 +106,7 @@ def _cases_in_every_state(runtime, now: datetime, progress) -> int:
             select(Record.id, Record.kind, Record.channel, Record.authority_code, Record.uscc)
             .join(Fulfilment, Fulfilment.record_id == Record.id).distinct().order_by(Record.id)
         ).all()
-        users = {u: _actor(uow, u) for u in _usernames(uow)}
+        users = {u: load_actor(uow, u) for u in uow.session.scalars(select(User.username))}
     used: set[int] = set()
     for wf in sorted(runtime.workflows.current.values(), key=lambda w: w.name):
         if wf.name == "paired_delivery":
@@ -151,24 +151,7 @@ def _pick(roles, users, department, enterprise) -> Actor:
     return SYSTEM_ACTOR
 
 
-def _usernames(uow):
-    from repair.store.models import User
-
-    return uow.session.scalars(select(User.username)).all()
-
-
-def _actor(uow, username):
-    from repair.services.users import load_actor
-
-    return load_actor(uow, username)
-
-
 def _summary(uow, cases: int) -> dict:
-    from sqlalchemy import func
-
-    from repair.services.users import list_users
-    from repair.store.models import Case
-
     logins = [u for u in list_users(uow) if u["role"] != "enterprise" or u["username"] in ("ent01", "ent02")]
     return {"enterprises": uow.session.scalar(select(func.count()).select_from(Enterprise)),
             "records": uow.session.scalar(select(func.count()).select_from(Record)),

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from repair.domain.actors import Actor
 from repair.domain.errors import AuthenticationFailed, RateLimited
 from repair.services.auth import actor_for_token, issue_token, revoke_token
 from repair.services.runtime import local_now
 from repair.web import problems
+from repair.web.context import runtime
 
 bp = Blueprint("api_auth", __name__, url_prefix="/api/v1")
 problems.register(bp)
@@ -44,7 +45,7 @@ def require_token(*roles: str) -> Callable:
             if token is None:
                 return _unauthorized("缺少访问令牌 / missing bearer token", 'Bearer realm="repair"')
             try:
-                with _runtime().uow() as uow:
+                with runtime().uow() as uow:
                     g.api_actor = actor_for_token(uow, token, local_now())
             except AuthenticationFailed as error:
                 return _unauthorized(str(error), 'Bearer realm="repair", error="invalid_token"')
@@ -70,7 +71,7 @@ def create_token():
     if errors:
         return problems.validation_problem(errors)
     try:
-        with _runtime().uow() as uow:
+        with runtime().uow() as uow:
             issued = issue_token(uow, data["username"], data["password"], ip=request.remote_addr or "unknown",
                                  now=local_now())
     except RateLimited as error:
@@ -89,7 +90,7 @@ def create_token():
 def delete_token():
     """Revoke the bearer token used for this request (sign out of the API)."""
     try:
-        with _runtime().uow() as uow:
+        with runtime().uow() as uow:
             revoke_token(uow, bearer_token(), local_now())
     except AuthenticationFailed as error:  # revoked by a parallel request a moment ago
         return _unauthorized(str(error), 'Bearer realm="repair", error="invalid_token"')
@@ -108,6 +109,3 @@ def _unauthorized(detail: str, challenge: str):
     return problems.problem(401, "unauthorized", "未认证 / unauthenticated", detail,
                             headers={"WWW-Authenticate": challenge})
 
-
-def _runtime():
-    return current_app.extensions["repair"]

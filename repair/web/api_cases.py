@@ -6,7 +6,8 @@ from flask import Blueprint, jsonify, request, url_for
 
 from repair.services import api_views
 from repair.web.api_auth import api_actor, require_token
-from repair.web.api_common import json_body, now, page_args, paged, problem, runtime
+from repair.web.api_common import json_body, now, page_args, paged, problem
+from repair.web.context import runtime
 
 bp = Blueprint("cases", __name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, current_app, jsonify, request, url_for
+from flask import Response, jsonify, request, url_for
 
 from repair.services.runtime import local_now
 from repair.web import problems
@@ -25,11 +25,6 @@ class InvalidRequest(Exception):
 
 class MalformedBody(Exception):
     """The body is not a JSON object (HTTP 400)."""
-
-
-def runtime():
-    """The app's Runtime."""
-    return current_app.extensions["repair"]
 
 
 def now() -> datetime:

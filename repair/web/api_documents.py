@@ -8,7 +8,8 @@ from flask import Blueprint, jsonify, send_file
 
 from repair.services import api_views
 from repair.web.api_auth import api_actor, require_token
-from repair.web.api_common import page_args, paged, runtime
+from repair.web.api_common import page_args, paged
+from repair.web.context import runtime
 
 bp = Blueprint("documents", __name__)
 

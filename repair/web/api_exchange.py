@@ -7,13 +7,14 @@ Answers 201 when recorded, 200 when the same (source, reference) was recorded be
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from repair.domain.errors import NotFound, ValidationError
 from repair.services.recognition import parse_recognition, portal_of, recognise
 from repair.services.runtime import local_now
 from repair.web import problems
 from repair.web.api_auth import api_actor, require_token
+from repair.web.context import runtime
 
 bp = Blueprint("api_exchange", __name__, url_prefix="/api/v1")
 problems.register(bp)
@@ -23,9 +24,9 @@ problems.register(bp)
 @require_token("system")
 def create_recognition():
     """Record a repair concluded on the calling portal."""
-    runtime = current_app.extensions["repair"]
+    rt = runtime()
     actor = api_actor()
-    source = portal_of(runtime, actor.username)
+    source = portal_of(rt, actor.username)
     if source is None:
         return problems.problem(403, "forbidden", "无权访问 / forbidden",
                                 "仅门户客户端可提交互认结论 / only portal clients may post recognitions")
@@ -36,7 +37,7 @@ def create_recognition():
     if errors:
         return problems.validation_problem(errors)
     try:
-        result = recognise(runtime, source=source, values=values, actor=actor.username, now=local_now())
+        result = recognise(rt, source=source, values=values, actor=actor.username, now=local_now())
     except NotFound as error:
         return problems.problem(404, "not-found", "记录不存在 / no such record", str(error))
     except ValidationError as error:

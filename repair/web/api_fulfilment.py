@@ -24,7 +24,8 @@ from repair.store.models import Case
 from repair.web import problems
 from repair.web.api import invalid_request, malformed_body
 from repair.web.api_auth import api_actor, require_token
-from repair.web.api_common import InvalidRequest, MalformedBody, json_body, now, problem, runtime
+from repair.web.api_common import InvalidRequest, MalformedBody, json_body, now, problem
+from repair.web.context import runtime
 
 bp = Blueprint("api_fulfilment", __name__, url_prefix="/api/v1")
 problems.register(bp)

@@ -15,6 +15,7 @@ from repair.services import audit_reports, compliance, replay
 from repair.services.runtime import local_now
 from repair.store.models import CaseEvent
 from repair.web.auth import require_roles
+from repair.web.context import runtime
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 ROLES = ("auditor", "admin")
@@ -24,10 +25,6 @@ PAGE_SIZE = 50
 INTEGRITY_MAX_AGE = 600
 MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
-
-
-def _runtime():
-    return current_app.extensions["repair"]
 
 
 def _day(name: str, default: date | None) -> date | None:
@@ -63,7 +60,7 @@ def _error(error: DomainError):
 @require_roles(*ROLES)
 def index():
     """Compliance overview of a period: charts, figures by department/workflow/stage, overdue cases, integrity."""
-    rt = _runtime()
+    rt = runtime()
     page = _page()
     try:
         start, end, department, today = _filters()
@@ -94,7 +91,7 @@ def _integrity(uow) -> dict:
 @require_roles(*ROLES)
 def case(case_no: str):
     """One case's full timeline, or its state as of a past date (`?as_of=YYYY-MM-DD`)."""
-    rt = _runtime()
+    rt = runtime()
     try:
         as_of = _day("as_of", None)
         with rt.uow(read_only=True) as uow:
@@ -110,7 +107,7 @@ def case(case_no: str):
 @require_roles(*ROLES)
 def drift():
     """Due dates moved by newly loaded calendar data, with how far they moved."""
-    rt = _runtime()
+    rt = runtime()
     try:
         start, end, department, _today = _filters()
         compliance.check_period(start, end)
@@ -138,7 +135,7 @@ def report(fmt: str):
 
 
 def _download(fmt: str, overdue_only: bool = False):
-    rt = _runtime()
+    rt = runtime()
     now = local_now()
     try:
         start, end, department, today = _filters()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 
-from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request,
+from flask import (Blueprint, Flask, abort, flash, g, redirect, render_template, request,
                    session, url_for)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import BuildError
@@ -25,6 +25,7 @@ from repair.domain.roles import ROLES, role_title
 from repair.services.auth import authenticate
 from repair.services.runtime import local_now
 from repair.services.users import load_actor
+from repair.web.context import runtime
 
 bp = Blueprint("auth", __name__)
 
@@ -135,7 +136,7 @@ def load_signed_in_actor() -> None:
         session.clear()
         return
     try:
-        with _runtime().uow(read_only=True) as uow:
+        with runtime().uow(read_only=True) as uow:
             g.actor = load_actor(uow, username)
     except NotFound:
         session.clear()
@@ -155,7 +156,7 @@ def login():
         return _login_page(next_url, username, "请输入用户名和密码 / username and password are required", 200)
     now = local_now()
     try:
-        with _runtime().uow() as uow:
+        with runtime().uow() as uow:
             actor = authenticate(uow, username, password, ip=_client_ip(), now=now)
     except RateLimited as error:
         return _login_page(next_url, username, str(error), 429, {"Retry-After": str(error.retry_after)})
@@ -194,6 +195,3 @@ def _safe_next(value: str | None) -> str | None:
 def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
-
-def _runtime():
-    return current_app.extensions["repair"]

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
 from repair.domain.errors import DomainError, NotFound
 from repair.services import deliveries
 from repair.services.documents import document_for
 from repair.services.runtime import local_now
 from repair.web.auth import current_actor, require_roles
+from repair.web.context import runtime
 
 bp = Blueprint("deliveries", __name__)
-
-
-def runtime():
-    return current_app.extensions["repair"]
 
 
 @bp.get("/desk/deliveries")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
 from repair.domain.errors import (ConcurrencyConflict, DomainError, NotFound, TransitionRefused,
                                   UnknownTrigger, ValidationError)
@@ -13,14 +13,11 @@ from repair.services.desk_case import case_page, upload_file
 from repair.services.runtime import local_now
 from repair.web.auth import current_actor, require_roles
 from repair.web.i18n import gettext as _
+from repair.web.context import runtime
 
 bp = Blueprint("desk", __name__, url_prefix="/desk", static_folder="static/desk", static_url_path="/static")
 
 CONFLICT_MESSAGE = "案件已被他人修改，请刷新"
-
-
-def runtime():
-    return current_app.extensions["repair"]
 
 
 def chinese(error: DomainError) -> str:

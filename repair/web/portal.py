@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
 from repair.domain.errors import (ConcurrencyConflict, NotEligible, NotFound, TransitionRefused,
                                   ValidationError)
@@ -20,13 +20,9 @@ from repair.services.runtime import local_now
 from repair.services.uploads import MAX_UPLOAD_BYTES, IncomingFile, upload_for
 from repair.web.auth import current_actor, require_roles
 from repair.web.i18n import current_language
+from repair.web.context import runtime
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
-
-
-def runtime():
-    """The app's runtime."""
-    return current_app.extensions["repair"]
 
 
 def message(error: Exception | str) -> str:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 
 from repair.services.overview import system_overview
+from repair.web.context import runtime
 
 bp = Blueprint("public", __name__)
-
-
-def runtime():
-    """The app's runtime (engine, workflows)."""
-    return current_app.extensions["repair"]
 
 
 @bp.get("/")

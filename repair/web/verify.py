@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from repair.domain.errors import SealError
 from repair.seal import verify_pdf
+from repair.web.context import runtime
 
 bp = Blueprint("verify", __name__)
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -23,7 +24,7 @@ def verify():
     if len(data) > MAX_UPLOAD:
         return render_template("verify.html", report=None, error="文件超过 20 MB，无法验证。"), 413
     try:
-        report = verify_pdf(data, current_app.extensions["repair"].settings)
+        report = verify_pdf(data, runtime().settings)
     except SealError as error:
         return render_template("verify.html", report=None, error=str(error).split(" / ")[0]), 422
     return render_template("verify.html", report=report, error=None, filename=upload.filename)
