@@ -77,6 +77,11 @@ class Settings:
     departments_path: Path | None = None
     # 双公示 import: extra "处罚类别=minor|general|serious" items over the Order 36 default mapping.
     tier_map: str = ""
+    # National-standard documents (issue 16): formats issued ("pdf", "ofd"), production SM2 seals
+    # (<CODE>.key.pem, <CODE>.cert.pem, <CODE>.seal.der) and extra trusted SM2 roots (PEM files).
+    document_formats: tuple[str, ...] = ("pdf",)
+    sm2_seal_dir: Path | None = None
+    sm2_trust_roots: tuple[Path, ...] = ()
 
     @property
     def keys_dir(self) -> Path:
@@ -141,7 +146,19 @@ def load_settings(environ: dict | None = None) -> Settings:
         auditing_department=(env.get("REPAIR_AUDITING_DEPARTMENT") or "FGW").strip().upper(),
         departments_path=Path(env["REPAIR_DEPARTMENTS_FILE"]) if env.get("REPAIR_DEPARTMENTS_FILE") else None,
         tier_map=env.get("REPAIR_TIER_MAP") or "",
+        document_formats=_document_formats(env.get("REPAIR_DOCUMENT_FORMATS")),
+        sm2_seal_dir=Path(env["REPAIR_SM2_SEAL_DIR"]) if env.get("REPAIR_SM2_SEAL_DIR") else None,
+        sm2_trust_roots=_path_list(env.get("REPAIR_SM2_TRUST_ROOTS")),
     )
+
+
+def _document_formats(value: str | None) -> tuple[str, ...]:
+    """REPAIR_DOCUMENT_FORMATS: pdf (default), ofd, or both (also "pdf,ofd")."""
+    names = _names((value or "pdf").replace("both", "pdf,ofd"), ("pdf",))
+    unknown = [n for n in names if n not in ("pdf", "ofd")]
+    if unknown or not names:
+        raise ValueError(f"文书格式无效 / REPAIR_DOCUMENT_FORMATS must be pdf, ofd or both, got {value!r}")
+    return tuple(f for f in ("pdf", "ofd") if f in names)
 
 
 def _names(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
