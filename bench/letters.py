@@ -1,5 +1,6 @@
 """Benchmark: render + seal one 两书 pair (penalty_decision + rights_notice), warm, against a naive baseline,
-and batch throughput with two worker processes. Prints figures; the last line is JSON.
+batch throughput with two worker processes, and the same pair as OFD sealed with SM2 (GB/T 33190 + GB/T 38540)
+against the PDF pair in the same run. Prints figures; the last line is JSON.
 
     .venv/bin/python bench/letters.py [--pairs 200] [--repeat 15]
 
@@ -20,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,7 +34,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from repair.config import load_settings
 from repair.letters import render, render_pdf, sample_context
+from repair.ofd import render_ofd
 from repair.seal import ensure_development_pki, image, pki, seal_pdf, sign
+from repair.seal.sm2 import ensure_sm2_pki, load_sm2_signer
+from repair.seal.sm2 import algorithms as sm2
 
 DEPARTMENT = ("YJJ", "上海市某区应急管理局")
 PAIR = ("penalty_decision", "rights_notice")
@@ -53,6 +58,39 @@ def one_pair(_: int = 0) -> str:
         sealed = seal_pdf(render_pdf(key, CONTEXTS[key]), DEPARTMENT[0], _settings, reason="两书同达签章")
         digest.update(sealed)
     return digest.hexdigest()
+
+
+def one_ofd_pair(_: int = 0) -> str:
+    """Render both letters (same WeasyPrint layout) as OFD and seal them with SM2 (GB/T 38540)."""
+    digest = hashlib.sha256()
+    for key in PAIR:
+        sealed = render_ofd(render_pdf(key, CONTEXTS[key]), title=key, author=DEPARTMENT[1],
+                            at=datetime.now(timezone.utc), dept_code=DEPARTMENT[0], settings=_settings)
+        digest.update(sealed)
+    return digest.hexdigest()
+
+
+def median_ofd_vs_pdf(repeat: int) -> tuple[float, float]:
+    """Medians (OFD pair, PDF pair), timed alternately in the same run."""
+    ofd, pdf = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        one_ofd_pair()
+        ofd.append(time.perf_counter() - start)
+        pdf.append(_timed_pair())
+    return statistics.median(ofd), statistics.median(pdf)
+
+
+def median_sm2_sign_ms(repeat: int = 200) -> float:
+    """Median time of one SM2-with-SM3 signature over a 2 kB message with the department's key."""
+    key = load_sm2_signer(DEPARTMENT[0], _settings).key
+    message = os.urandom(2048)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        sm2.sign(key, message)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
 
 
 def _rsa_signer_files(keys_dir: Path) -> tuple[Path, Path, Path]:
@@ -137,12 +175,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="repair-bench-") as instance:
         _settings = load_settings({"REPAIR_INSTANCE_PATH": instance})
         ensure_development_pki(_settings.keys_dir, [DEPARTMENT])
+        ensure_sm2_pki(_settings.keys_dir, [DEPARTMENT])
         one_pair()
         one_pair()
+        one_ofd_pair()
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         value, baseline = median_pair_seconds(args.repeat, _rsa_signer_files(_settings.keys_dir))
         print(f"pair (render + seal x2), warm median of {args.repeat}: {value:.3f} s")
         print(f"naive baseline, median of {args.repeat}: {baseline:.3f} s ({baseline / value:.2f}x slower)")
+        ofd_value, pdf_value = median_ofd_vs_pdf(args.repeat)
+        sign_ms = median_sm2_sign_ms()
+        print(f"OFD pair (render + SM2 seal x2), warm median of {args.repeat}: {ofd_value:.3f} s; PDF pair in the "
+              f"same loop {pdf_value:.3f} s (OFD/PDF {ofd_value / pdf_value:.2f}); SM2 sign median {sign_ms:.2f} ms")
         single = batch_seconds(args.pairs, instance, 1)
         double = batch_seconds(args.pairs, instance, 2)
         print(f"batch of {args.pairs} pairs: 1 process {single:.1f} s ({args.pairs / single:.2f} pairs/s), "
@@ -155,6 +199,9 @@ def main() -> None:
         "baseline": round(baseline, 4),
         "ratio": round(baseline / value, 2),
         "batch_speedup": round(single / double, 2),
+        "ofd_pair_seconds": round(ofd_value, 4),
+        "ofd_vs_pdf": round(ofd_value / pdf_value, 2),
+        "sm2_sign_ms": round(sign_ms, 3),
     }))
 
 
