@@ -29,6 +29,9 @@ class Document(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
     size: Mapped[int | None] = mapped_column(Integer)
     pages: Mapped[int | None] = mapped_column(Integer)
+    # The same letter as OFD (GB/T 33190) sealed with SM2 (GB/T 38540), when produced: stored beside the PDF.
+    ofd_sha256: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    ofd_size: Mapped[int | None] = mapped_column(Integer)
     signer: Mapped[str | None] = mapped_column(String(200))
     sealed_at: Mapped[datetime | None] = mapped_column(DateTime)
     served_on: Mapped[date | None] = mapped_column(Date)
