@@ -82,6 +82,11 @@ class Settings:
     document_formats: tuple[str, ...] = ("pdf",)
     sm2_seal_dir: Path | None = None
     sm2_trust_roots: tuple[Path, ...] = ()
+    # Several machines (issue 15): where blobs live (fs | postgresql; None = postgresql on PostgreSQL, else fs),
+    # how jobs run (inline in the caller's process | queue for `repair worker`) and the workers' heartbeat (s).
+    blob_store: str | None = None
+    jobs: str = "inline"
+    worker_heartbeat: float = 10.0
 
     @property
     def keys_dir(self) -> Path:
@@ -102,6 +107,11 @@ class Settings:
     def outbox_dir(self) -> Path:
         """File-drop sync adapter's folder."""
         return self.instance_path / "outbox"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Uploaded materials (file blob store)."""
+        return self.instance_path / "uploads"
 
     def with_overrides(self, **changes) -> "Settings":
         """Return a copy with some fields replaced (tests, CLI options)."""
@@ -149,6 +159,9 @@ def load_settings(environ: dict | None = None) -> Settings:
         document_formats=_document_formats(env.get("REPAIR_DOCUMENT_FORMATS")),
         sm2_seal_dir=Path(env["REPAIR_SM2_SEAL_DIR"]) if env.get("REPAIR_SM2_SEAL_DIR") else None,
         sm2_trust_roots=_path_list(env.get("REPAIR_SM2_TRUST_ROOTS")),
+        blob_store=(env.get("REPAIR_BLOB_STORE") or "").strip().lower() or None,
+        jobs=(env.get("REPAIR_JOBS") or ("queue" if _is_postgresql(url) else "inline")).strip().lower(),
+        worker_heartbeat=float(env.get("REPAIR_WORKER_HEARTBEAT") or 10),
     )
 
 
@@ -159,6 +172,10 @@ def _document_formats(value: str | None) -> tuple[str, ...]:
     if unknown or not names:
         raise ValueError(f"文书格式无效 / REPAIR_DOCUMENT_FORMATS must be pdf, ofd or both, got {value!r}")
     return tuple(f for f in ("pdf", "ofd") if f in names)
+
+
+def _is_postgresql(url: str) -> bool:
+    return url.startswith("postgres")
 
 
 def _names(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
