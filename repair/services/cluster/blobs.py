@@ -53,6 +53,9 @@ def migrate_blobs(runtime, *, to: str, progress=None) -> MigrationReport:
     """
     if to != "postgresql":
         raise ValidationError("只能迁移到 PostgreSQL / blobs migrate supports --to postgresql", "to")
+    if runtime.engine.dialect.name != "postgresql":
+        raise ValidationError("迁移目标需要 PostgreSQL 数据库 / --to postgresql needs a PostgreSQL "
+                              "REPAIR_DATABASE_URL", "to")
     report, checked = MigrationReport(), set()
     for area in AREAS:
         source = FileStore(_folder(runtime.settings, area))
