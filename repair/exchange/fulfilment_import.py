@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, insert, update
 
 from repair.exchange.records_import import CHANGES, RECORDS, BatchCounts, diff
 from repair.exchange.validation import Reject
+from repair.store.keyed import select_by_keys
 from repair.store.models import Fulfilment
 
 FULFILMENTS = Fulfilment.__table__
@@ -30,21 +31,19 @@ def write_fulfilments(connection: Connection, rows: list[tuple[int, dict]], *, r
     if not rows:
         return counts, ids
     keys = [(values["record_id"], values["kind"], values["reference"]) for _, values in rows]
-    found = connection.execute(
-        select(FULFILMENTS.c.id, FULFILMENTS.c.record_id, FULFILMENTS.c.kind, FULFILMENTS.c.reference,
-               *(FULFILMENTS.c[name] for name in COMPARED))
-        .where(tuple_(FULFILMENTS.c.record_id, FULFILMENTS.c.kind, FULFILMENTS.c.reference).in_(keys)))
+    found = select_by_keys(connection, (FULFILMENTS.c.id, FULFILMENTS.c.record_id, FULFILMENTS.c.kind,
+                                        FULFILMENTS.c.reference, *(FULFILMENTS.c[name] for name in COMPARED)),
+                           (FULFILMENTS.c.record_id, FULFILMENTS.c.kind, FULFILMENTS.c.reference), keys)
     existing = {(row.record_id, row.kind, row.reference): row for row in found}
-    updates, changes = [], []
+    updates, changes, inserts, new_at = [], [], [], []
     for (_, values), key in zip(rows, keys):
         old = existing.get(key)
-        if old is None:
-            inserted = connection.execute(insert(FULFILMENTS).values(
-                record_id=values["record_id"], kind=values["kind"], amount=values["amount"],
-                occurred_on=values["occurred_on"], reference=values["reference"], source=values["source"],
-                recorded_at=stamp))
-            ids.append((inserted.inserted_primary_key[0], values["record_id"]))
-            counts.stored += 1
+        if old is None:  # (the row checks refuse a key repeated in the file)
+            new_at.append((len(ids), len(inserts)))
+            inserts.append({"record_id": values["record_id"], "kind": values["kind"], "amount": values["amount"],
+                            "occurred_on": values["occurred_on"], "reference": values["reference"],
+                            "source": values["source"], "recorded_at": stamp})
+            ids.append((None, values["record_id"]))
             continue
         ids.append((old.id, values["record_id"]))
         changed = diff(old, values, COMPARED)
@@ -54,6 +53,12 @@ def write_fulfilments(connection: Connection, rows: list[tuple[int, dict]], *, r
         updates.append({"b_id": old.id, **{f"b_{name}": values[name] for name in COMPARED}})
         changes.append({"record_id": values["record_id"], "entity": "fulfilment", "entity_id": old.id,
                         "import_run_id": run_id, "actor": actor, "changed_at": stamp, "changes": changed})
+    if inserts:  # one multi-row INSERT … RETURNING, ids in parameter order
+        new_ids = list(connection.execute(
+            insert(FULFILMENTS).returning(FULFILMENTS.c.id, sort_by_parameter_order=True), inserts).scalars())
+        for position, index in new_at:
+            ids[position] = (new_ids[index], ids[position][1])
+        counts.stored = len(inserts)
     if updates:
         connection.execute(_UPDATE, updates)
         connection.execute(insert(CHANGES), changes)
@@ -66,9 +71,9 @@ def _attach_records(connection: Connection, rows: list[tuple[int, dict]], counts
     keys = {(values["authority_code"], values["decision_no"]) for _, values in rows}
     if not keys:
         return []
-    found = connection.execute(
-        select(RECORDS.c.id, RECORDS.c.authority_code, RECORDS.c.decision_no, RECORDS.c.decided_on)
-        .where(tuple_(RECORDS.c.authority_code, RECORDS.c.decision_no).in_(list(keys))))
+    found = select_by_keys(connection, (RECORDS.c.id, RECORDS.c.authority_code, RECORDS.c.decision_no,
+                                        RECORDS.c.decided_on), (RECORDS.c.authority_code, RECORDS.c.decision_no),
+                           list(keys))
     records = {(row.authority_code, row.decision_no): row for row in found}
     kept = []
     for number, values in rows:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, insert, update
 
 from repair.exchange.validation import Reject
 from repair.store.import_models import RecordChange
+from repair.store.keyed import select_by_keys
 from repair.store.models import Record
 
 RECORDS = Record.__table__
@@ -53,10 +54,9 @@ def write_records(connection: Connection, rows: list[tuple[int, dict]], *, run_i
     if not rows:
         return counts
     keys = [(values["authority_code"], values["decision_no"]) for _, values in rows]
-    found = connection.execute(
-        select(RECORDS.c.id, RECORDS.c.kind, RECORDS.c.authority_code, RECORDS.c.decision_no,
-               *(RECORDS.c[name] for name in COMPARED))
-        .where(tuple_(RECORDS.c.authority_code, RECORDS.c.decision_no).in_(keys)))
+    found = select_by_keys(connection, (RECORDS.c.id, RECORDS.c.kind, RECORDS.c.authority_code,
+                                        RECORDS.c.decision_no, *(RECORDS.c[name] for name in COMPARED)),
+                           (RECORDS.c.authority_code, RECORDS.c.decision_no), keys)
     existing = {(row.authority_code, row.decision_no): row for row in found}
     inserts, updates, changes = [], [], []
     for (number, values), key in zip(rows, keys):
