@@ -35,14 +35,20 @@ def _load_cert(der: bytes) -> x509.Certificate | None:
         return None
 
 
-def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if cert.issuer != issuer.subject or cert["signature_algorithm"]["algorithm"].dotted != sm.OID_SM2_WITH_SM3:
+def _sm2_valid(cert: x509.Certificate | None, algorithm: str, signature: bytes, data: bytes) -> bool:
+    """True when `signature` is an SM2-with-SM3 signature of `data` by the key of `cert`."""
+    if cert is None or algorithm != sm.OID_SM2_WITH_SM3:
         return False
     try:
-        key = sm.load_public_key(issuer.public_key.dump())
+        key = sm.load_public_key(cert.public_key.dump())
     except SealError:
         return False
-    return sm.verify(key, cert.signature, cert["tbs_certificate"].dump())
+    return sm.verify(key, signature, data)
+
+
+def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    return cert.issuer == issuer.subject and _sm2_valid(
+        issuer, cert["signature_algorithm"]["algorithm"].dotted, cert.signature, cert["tbs_certificate"].dump())
 
 
 def _valid_at(cert: x509.Certificate, at: datetime) -> bool:
@@ -169,26 +175,11 @@ def _verify_one(index: int, files: dict[str, bytes], entry, signatures_path: str
         intact = False
         problems.append("Signature.xml 在签章后被修改 / Signature.xml was changed after signing")
     cert = _load_cert(parsed.signer_certificate)
-    if parsed.algorithm != sm.OID_SM2_WITH_SM3 or cert is None:
+    if not _sm2_valid(cert, parsed.algorithm, parsed.signature, parsed.signed_data):
         intact = False
-        problems.append("签名算法不是 SM2 或签章证书无法解析 / not an SM2-with-SM3 signature or unreadable certificate")
-    else:
-        try:
-            valid = sm.verify(sm.load_public_key(cert.public_key.dump()), parsed.signature, parsed.signed_data)
-        except SealError:
-            valid = False
-        if not valid:
-            intact = False
-            problems.append("SM2 签名值不正确 / the SM2 signature value does not verify")
+        problems.append("SM2 签名值不正确（或不是 SM2 签名、证书无法解析） / the SM2 signature does not verify")
     seal = parsed.seal
-    maker = _load_cert(seal.maker_certificate)
-    seal_ok = maker is not None and seal.algorithm == sm.OID_SM2_WITH_SM3
-    if seal_ok:
-        try:
-            seal_ok = sm.verify(sm.load_public_key(maker.public_key.dump()), seal.signed_value, seal.signed_data)
-        except SealError:
-            seal_ok = False
-    if not seal_ok:
+    if not _sm2_valid(_load_cert(seal.maker_certificate), seal.algorithm, seal.signed_value, seal.signed_data):
         intact = False
         problems.append("电子印章数据的制章签名无效 / the seal's maker signature does not verify")
     trust_problems = _chain_problems(parsed.signer_certificate, roots, signed_at, ("签章人", "signer"))

@@ -10,10 +10,7 @@ Certificates carry id-ecPublicKey on curve 1.2.156.10197.1.301 and are signed SM
 
 from __future__ import annotations
 
-import os
-import re
 import secrets
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -22,7 +19,9 @@ from pathlib import Path
 from asn1crypto import keys, pem, x509
 
 from repair.config import Settings
-from repair.domain.errors import SealError, ValidationError
+from repair.domain.errors import SealError
+# Same department-code rule and atomic key writes as the EC P-256 development PKI.
+from repair.seal.pki import _check_code, _write_atomically
 from repair.seal.sm2 import algorithms as sm
 from repair.seal.sm2.ses import SealProfile, make_seal, parse_seal
 
@@ -34,7 +33,6 @@ CA_CERT_FILE = "ca.cert.pem"
 _CA_KEY_FILE = "ca.key.pem"
 _DEPARTMENTS_DIR = "departments"
 _DEV_NOT_BEFORE = datetime(2020, 1, 1, tzinfo=timezone.utc)
-_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 @dataclass(frozen=True)
@@ -49,21 +47,6 @@ class Sm2Signer:
 
 
 _signers: dict[tuple, Sm2Signer] = {}
-
-
-def _check_code(code: str) -> str:
-    if not _CODE.match(code):
-        raise ValidationError(f"部门代码无效 / invalid department code: {code!r}", field="department")
-    return code
-
-
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    # Several worker processes may look at keys_dir at once: never expose a half-written file.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
 
 
 def _name(common_name: str, serial: str | None = None) -> x509.Name:

@@ -19,6 +19,7 @@ For OFD (GB/T 33190 §18) dataHash is the SM3 digest of the signature's Signatur
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 
 from asn1crypto import core
@@ -150,13 +151,18 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc).replace(microsecond=0)
 
 
+@lru_cache(maxsize=64)
+def _seal_picture(name: str) -> bytes:
+    from repair.seal.image import seal_png  # drawn on demand: Pillow and fonts only when a seal is made
+
+    return seal_png(name)
+
+
 def make_seal(profile: SealProfile, *, maker_key: sm.PrivateKey, maker_certificate: bytes,
               picture_png: bytes | None = None, now: datetime | None = None) -> bytes:
     """DER SES_Seal for `profile`, signed by the seal maker; the picture is the red round seal as PNG."""
     if picture_png is None:
-        from repair.seal.image import seal_png  # drawn on demand: Pillow and fonts only when a seal is made
-
-        picture_png = seal_png(profile.name)
+        picture_png = _seal_picture(profile.name)
     created = _utc(now or datetime.now(timezone.utc))
     info = SESSealInfo({
         "header": {"id": "ES", "version": SES_VERSION, "vid": VENDOR_ID},
