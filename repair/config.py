@@ -53,6 +53,10 @@ class Settings:
     # Extra trusted root certificates (PEM files) for `repair seal verify`.
     trust_roots: tuple[Path, ...] = ()
     tsa_url: str | None = None
+    # Revocation sources for seals (production): an OCSP responder and a CRL to use instead of the URLs
+    # in the certificates; unset, the certificates' own URLs (or the development PKI) are used.
+    ocsp_url: str | None = None
+    crl_url: str | None = None
     secret_key: str | None = None
     # Plain-HTTP deployments (no TLS in front) need session cookies without the Secure flag.
     insecure_cookies: bool = False
@@ -141,6 +145,8 @@ def load_settings(environ: dict | None = None) -> Settings:
         seal_p12_password=env.get("REPAIR_SEAL_P12_PASSWORD"),
         trust_roots=_path_list(env.get("REPAIR_TRUST_ROOTS")),
         tsa_url=env.get("REPAIR_TSA_URL") or None,
+        ocsp_url=env.get("REPAIR_OCSP_URL") or None,
+        crl_url=env.get("REPAIR_CRL_URL") or None,
         secret_key=env.get("REPAIR_SECRET_KEY") or None,
         insecure_cookies=_flag(env.get("REPAIR_INSECURE_COOKIES")),
         repeat_repair_window_months=int(window) if window else None,

@@ -116,9 +116,10 @@ def summarise(signatures: list[SignatureReport], fmt: str = "pdf", coverage: str
     seals = [s for s in signatures if s.kind == "signature"]
     if not seals:
         return unsigned_report(fmt)
-    intact = all(s.intact for s in signatures)
-    trusted = all(s.trusted for s in signatures)
     modified = any(s.modified_after for s in signatures)
+    # `intact` at file level answers "is what I see what was sealed?": a later change is not intact.
+    intact = all(s.intact for s in signatures) and not modified
+    trusted = all(s.trusted for s in signatures)
     names = list(dict.fromkeys(s.signer for s in seals))
     departments = [s.department for s in seals if s.department]
     levels = [s.level for s in seals if s.level in LEVELS]
@@ -134,7 +135,7 @@ def summarise(signatures: list[SignatureReport], fmt: str = "pdf", coverage: str
 
 def _summary(report: VerificationReport, seals: list[SignatureReport]) -> str:
     signer = report.signer
-    if not report.intact:
+    if not all(s.intact for s in seals):
         return f"文件在签章后被修改过，“{signer}”的电子印章已失效，内容不可信。"
     if report.modified_after_signing:
         return f"签章后文件又被改动（内容、批注或表单），“{signer}”签章时的文书与现在看到的不同，请勿采信，并向出具机关核实。"

@@ -1,14 +1,25 @@
-"""Seal a PDF: a PAdES signature with the department's key and its red seal image on the seal anchor."""
+"""Seal a PDF: a PAdES signature with the department's key and its red seal image on the seal anchor.
+
+Levels (ETSI EN 319 142-1): every seal is B-T (an RFC 3161 signature timestamp) and B-LT (the
+certificates, OCSP responses and CRLs needed to validate it, in the document security store), as long as
+a timestamp authority is available (always in development; `REPAIR_TSA_URL` in production, else B-B).
+`archive_pdf` adds fresh validation data and a document timestamp: B-LTA, renewable before it expires.
+"""
 
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from datetime import datetime
 
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
-from pyhanko.sign import fields, signers, timestamps
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.validation import add_validation_info
+from pyhanko_certvalidator.errors import PathValidationError, PathBuildingError
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import StaticStampStyle
 from pypdf import PdfReader
@@ -19,6 +30,7 @@ from repair.domain.errors import SealError
 from repair.letters.render import SEAL_ANCHOR_ID, RenderedLetter, SealAnchor
 from repair.seal.image import seal_image
 from repair.seal.pki import load_signer
+from repair.seal.trust import signing_context, timestamper as timestamper_for
 
 # Must match `#seal-anchor { width/height: 40mm }` in letters/letter.css (a test checks both agree).
 SEAL_SIZE_PT = 40 / 25.4 * 72
@@ -74,15 +86,18 @@ def seal_pdf(
         field_name = f"Seal{len(writer.prev.embedded_signatures) + 1}-{dept_code}"
     except PdfReadError as error:
         raise SealError(f"无法读取 PDF / cannot read PDF: {error}") from error
+    timestamper = timestamper_for(settings)
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         reason=reason,
         name=name,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
+        # B-LT needs a trusted time first: without a TSA (production, REPAIR_TSA_URL unset) we stay at B-B.
+        embed_validation_info=timestamper is not None,
+        validation_context=signing_context(settings) if timestamper is not None else None,
     )
     stamp = StaticStampStyle(background=PdfImage(seal_image(name)), border_width=0)
-    timestamper = timestamps.HTTPTimeStamper(settings.tsa_url) if settings.tsa_url else None
     spec = fields.SigFieldSpec(field_name, on_page=anchor.page_index, box=anchor.box)
     options = dict(signer=signer, stamp_style=stamp, new_field_spec=spec, timestamper=timestamper)
     pdf_signer = (
@@ -91,8 +106,52 @@ def seal_pdf(
         else _TimedPdfSigner(meta, at=at.astimezone(), **options)
     )
     out = io.BytesIO()
-    try:
+    with _service_errors(settings):
         pdf_signer.sign_pdf(writer, output=out)
+    return out.getvalue()
+
+
+@contextmanager
+def _service_errors(settings: Settings):
+    """Timestamp and revocation failures as one bilingual SealError naming the service."""
+    try:
+        yield
     except TimestampRequestError as error:
-        raise SealError(f"时间戳服务不可用 / timestamp authority {settings.tsa_url} failed: {error}") from error
+        raise SealError(f"时间戳服务不可用 / timestamp authority {settings.tsa_url or '(development)'} "
+                        f"failed: {error}") from error
+    except (PathValidationError, PathBuildingError, SigningError) as error:
+        raise SealError(f"签章证书无法验证（可能已吊销） / the seal certificate does not validate "
+                        f"(revoked?): {error}") from error
+    except (OSError, ValueError) as error:  # aiohttp/requests connection errors are OSErrors
+        raise SealError(f"时间戳或吊销信息服务不可用 / timestamp or revocation service failed: {error}") from error
+
+
+def archive_pdf(data: bytes, settings: Settings) -> bytes:
+    """Take a sealed PDF to PAdES B-LTA: refresh every signature's validation data, add a document timestamp.
+
+    Run at archiving time and again before the last document timestamp's certificate expires.
+    """
+    timestamper = timestamper_for(settings)
+    if timestamper is None:
+        raise SealError("归档需要时间戳服务（REPAIR_TSA_URL） / archiving needs a timestamp authority")
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_regular_signatures
+    except (PdfReadError, ValueError) as error:
+        raise SealError(f"无法读取 PDF / cannot read PDF: {error}") from error
+    if not signatures:
+        raise SealError("该文件没有电子印章，无需归档 / the document has no seal to archive")
+    buffer = io.BytesIO(data)
+    with _service_errors(settings):
+        for index in range(len(signatures)):
+            reader = PdfFileReader(buffer, strict=False)
+            signature = reader.embedded_regular_signatures[index]
+            buffer = add_validation_info(signature, signing_context(settings), output=io.BytesIO())
+        reader = PdfFileReader(buffer, strict=False)
+        stamper = signers.PdfTimeStamper(timestamper, field_name=f"Archive{len(reader.embedded_timestamp_signatures) + 1}")
+        out = io.BytesIO()
+        if reader.embedded_timestamp_signatures:
+            stamper.update_archival_timestamp_chain(reader, signing_context(settings), in_place=False, output=out)
+        else:
+            stamper.timestamp_pdf(IncrementalPdfFileWriter(buffer), "sha256", signing_context(settings), output=out)
     return out.getvalue()
