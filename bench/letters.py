@@ -2,6 +2,10 @@
 batch throughput with two worker processes, and the same pair as OFD sealed with SM2 (GB/T 33190 + GB/T 38540)
 against the PDF pair in the same run. Prints figures; the last line is JSON.
 
+Seals are PAdES B-LT (a timestamp from the development TSA, OCSP/CRL from its responder, embedded in the
+DSS); the same run also times the B-B pipeline (no timestamp, no validation data) for the B-LT cost
+(`lt_over_bb`, target <= 1.5).
+
     .venv/bin/python bench/letters.py [--pairs 200] [--repeat 15]
 
 The naive baseline is what the straightforward implementation (probe.md's first snippets) does: a new
@@ -132,22 +136,37 @@ def naive(key_path: Path, cert_path: Path, ca_path: Path):
         render.font_configuration, sign.seal_image, sign.load_signer = saved
 
 
+@contextmanager
+def basic_only():
+    """Today's B-B pipeline: no timestamp authority, hence no validation data either."""
+    saved = sign.timestamper_for
+    sign.timestamper_for = lambda settings: None
+    try:
+        yield
+    finally:
+        sign.timestamper_for = saved
+
+
 def _timed_pair() -> float:
     start = time.perf_counter()
     one_pair()
     return time.perf_counter() - start
 
 
-def median_pair_seconds(repeat: int, naive_files: tuple[Path, Path, Path]) -> tuple[float, float]:
-    """Medians (measured, naive), timed alternately so that machine noise hits both alike."""
+def median_pair_seconds(repeat: int, naive_files: tuple[Path, Path, Path]) -> tuple[float, float, float]:
+    """Medians (measured B-LT, naive, B-B), timed alternately so that machine noise hits all alike."""
     with naive(*naive_files):
         one_pair()  # warm the naive path too
-    measured, baseline = [], []
+    with basic_only():
+        one_pair()
+    measured, baseline, basic = [], [], []
     for _ in range(repeat):
         measured.append(_timed_pair())
         with naive(*naive_files):
             baseline.append(_timed_pair())
-    return statistics.median(measured), statistics.median(baseline)
+        with basic_only():
+            basic.append(_timed_pair())
+    return statistics.median(measured), statistics.median(baseline), statistics.median(basic)
 
 
 def batch_seconds(pairs: int, instance: str, processes: int) -> float:
@@ -180,8 +199,10 @@ def main() -> None:
         one_pair()
         one_ofd_pair()
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-        value, baseline = median_pair_seconds(args.repeat, _rsa_signer_files(_settings.keys_dir))
-        print(f"pair (render + seal x2), warm median of {args.repeat}: {value:.3f} s")
+        value, baseline, basic = median_pair_seconds(args.repeat, _rsa_signer_files(_settings.keys_dir))
+        print(f"pair (render + seal x2 at B-LT), warm median of {args.repeat}: {value:.3f} s")
+        print(f"same pair at B-B (no timestamp, no DSS), median of {args.repeat}: {basic:.3f} s "
+              f"(B-LT costs {value / basic:.2f}x, target <= 1.5x)")
         print(f"naive baseline, median of {args.repeat}: {baseline:.3f} s ({baseline / value:.2f}x slower)")
         ofd_value, pdf_value = median_ofd_vs_pdf(args.repeat)
         sign_ms = median_sm2_sign_ms()
@@ -198,6 +219,8 @@ def main() -> None:
         "value": round(value, 4),
         "baseline": round(baseline, 4),
         "ratio": round(baseline / value, 2),
+        "b_b_seconds": round(basic, 4),
+        "lt_over_bb": round(value / basic, 2),
         "batch_speedup": round(single / double, 2),
         "ofd_pair_seconds": round(ofd_value, 4),
         "ofd_vs_pdf": round(ofd_value / pdf_value, 2),
