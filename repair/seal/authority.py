@@ -131,6 +131,8 @@ def development_authority(keys_dir: Path) -> DevelopmentAuthority:
     """The cached authority for `keys_dir`; reloaded when its key files change (e.g. re-issued)."""
     keys_dir = Path(keys_dir)
     files = [pki.CA_CERT_FILE, pki._CA_KEY_FILE, *pki.TSA_FILES, *pki.OCSP_FILES]
+    if (keys_dir / pki._CA_KEY_FILE).is_file() and not all((keys_dir / f).is_file() for f in files):
+        pki.ensure_development_pki(keys_dir, [])  # a CA made before the services existed: add them now
     try:
         key = (str(keys_dir.resolve()), *(os.stat(keys_dir / f).st_mtime_ns for f in files))
     except FileNotFoundError as error:
@@ -218,7 +220,10 @@ def wsgi_app(keys_dir: Path):
 
     @Request.application
     def app(request: Request) -> Response:
-        authority = development_authority(keys_dir)
+        try:
+            authority = development_authority(keys_dir)
+        except SealError as error:
+            return Response(f"{error}\n", status=503, mimetype="text/plain")
         path = request.path.rstrip("/").rsplit("/", 1)[-1]
         if path == "tsa" and request.method == "POST":
             return Response(authority.timestamp(request.get_data()), mimetype="application/timestamp-reply")

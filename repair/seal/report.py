@@ -20,7 +20,7 @@ every signature is intact and trusted and nothing was modified after the last on
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -78,7 +78,6 @@ class VerificationReport:
     modified_after_signing: bool = False
     format: str = "pdf"
     level: str | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def ok(self) -> bool:
