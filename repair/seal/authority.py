@@ -157,13 +157,19 @@ class LocalTimeStamper(PyHankoTimeStamper):
         return tsp.TimeStampResp.load(self._authority.timestamp(req.dump()))
 
 
-class _LocalOCSP(OCSPFetcher):
-    def __init__(self, authority: DevelopmentAuthority, now: datetime | None):
-        self._authority, self._now, self._fetched = authority, now, []
+class RecordingOCSPFetcher(OCSPFetcher):
+    """An OCSP fetcher that remembers what it fetched (pyHanko embeds those responses in the DSS);
+    subclasses say how a DER request becomes a response."""
+
+    def __init__(self):
+        self._fetched: list = []
+
+    def exchange(self, request: ocsp.OCSPRequest) -> ocsp.OCSPResponse:
+        raise NotImplementedError
 
     async def fetch(self, cert, authority):
         request = format_ocsp_request(cert, authority, certid_hash_algo="sha256", request_nonces=True)
-        response = ocsp.OCSPResponse.load(self._authority.ocsp(request.dump(), self._now))
+        response = self.exchange(request)
         self._fetched.append((cert.issuer_serial, response))
         return response
 
@@ -174,12 +180,17 @@ class _LocalOCSP(OCSPFetcher):
         return [response for tag, response in self._fetched if tag == cert.issuer_serial]
 
 
-class _LocalCRL(CRLFetcher):
-    def __init__(self, authority: DevelopmentAuthority, now: datetime | None):
-        self._authority, self._now, self._fetched = authority, now, {}
+class RecordingCRLFetcher(CRLFetcher):
+    """A CRL fetcher that remembers what it fetched; subclasses say where the one CRL comes from."""
+
+    def __init__(self):
+        self._fetched: dict = {}
+
+    def load(self) -> asn1_crl.CertificateList:
+        raise NotImplementedError
 
     async def fetch(self, cert, *, use_deltas=None):
-        crl = asn1_crl.CertificateList.load(self._authority.crl(self._now))
+        crl = self.load()
         self._fetched[cert.issuer_serial] = [crl]
         return [crl]
 
@@ -188,6 +199,24 @@ class _LocalCRL(CRLFetcher):
 
     def fetched_crls_for_cert(self, cert) -> Iterable[asn1_crl.CertificateList]:
         return self._fetched[cert.issuer_serial]
+
+
+class _LocalOCSP(RecordingOCSPFetcher):
+    def __init__(self, authority: DevelopmentAuthority, now: datetime | None):
+        super().__init__()
+        self._authority, self._now = authority, now
+
+    def exchange(self, request: ocsp.OCSPRequest) -> ocsp.OCSPResponse:
+        return ocsp.OCSPResponse.load(self._authority.ocsp(request.dump(), self._now))
+
+
+class _LocalCRL(RecordingCRLFetcher):
+    def __init__(self, authority: DevelopmentAuthority, now: datetime | None):
+        super().__init__()
+        self._authority, self._now = authority, now
+
+    def load(self) -> asn1_crl.CertificateList:
+        return asn1_crl.CertificateList.load(self._authority.crl(self._now))
 
 
 class _LocalCertificates(CertificateFetcher):

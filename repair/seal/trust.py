@@ -13,21 +13,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-import urllib.error
 import urllib.request
+
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp, x509
 from pyhanko.keys import load_certs_from_pemder
 from pyhanko.sign import timestamps
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import CRLFetchError, OCSPFetchError
-from pyhanko_certvalidator.fetchers.api import CertificateFetcher, CRLFetcher, Fetchers, OCSPFetcher
-from pyhanko_certvalidator.fetchers.common_utils import format_ocsp_request, process_ocsp_response_data
+from pyhanko_certvalidator.fetchers.api import CertificateFetcher, Fetchers
+from pyhanko_certvalidator.fetchers.common_utils import process_ocsp_response_data
 
 from repair.config import Settings
 from repair.domain.errors import SealError
 from repair.seal import pki
-from repair.seal.authority import DevelopmentAuthority, LocalTimeStamper, development_authority, local_fetchers
+from repair.seal.authority import (
+    DevelopmentAuthority,
+    LocalTimeStamper,
+    RecordingCRLFetcher,
+    RecordingOCSPFetcher,
+    development_authority,
+    local_fetchers,
+)
 
 _TIMEOUT = 10
 
@@ -79,49 +86,35 @@ def _local_timestamper(authority: DevelopmentAuthority) -> LocalTimeStamper:
     return LocalTimeStamper(authority)
 
 
-class _HttpOCSP(OCSPFetcher):
+class _HttpOCSP(RecordingOCSPFetcher):
     """OCSP over HTTP POST (RFC 6960 appendix A) to one configured responder, whatever the certificate says."""
 
     def __init__(self, url: str):
-        self._url, self._fetched = url, []
+        super().__init__()
+        self._url = url
 
-    async def fetch(self, cert, authority):
-        request = format_ocsp_request(cert, authority, certid_hash_algo="sha256", request_nonces=True)
+    def exchange(self, request: ocsp.OCSPRequest) -> ocsp.OCSPResponse:
         try:
             answer = _http(self._url, request.dump(), "application/ocsp-request")
         except OSError as error:
             raise OCSPFetchError(f"OCSP 服务不可用 / OCSP responder {self._url} failed: {error}") from error
-        response = process_ocsp_response_data(answer, ocsp_request=request, ocsp_url=self._url)
-        self._fetched.append((cert.issuer_serial, response))
-        return response
-
-    def fetched_responses(self) -> Iterable[ocsp.OCSPResponse]:
-        return [response for _, response in self._fetched]
-
-    def fetched_responses_for_cert(self, cert) -> Iterable[ocsp.OCSPResponse]:
-        return [response for tag, response in self._fetched if tag == cert.issuer_serial]
+        return process_ocsp_response_data(answer, ocsp_request=request, ocsp_url=self._url)
 
 
-class _HttpCRL(CRLFetcher):
+class _HttpCRL(RecordingCRLFetcher):
     """The CRL at one configured URL (HTTP GET, DER)."""
 
     def __init__(self, url: str):
-        self._url, self._fetched = url, {}
+        super().__init__()
+        self._url = url
 
-    async def fetch(self, cert, *, use_deltas=None):
+    def load(self) -> asn1_crl.CertificateList:
         try:
             crl = asn1_crl.CertificateList.load(_http(self._url))
             crl.native  # noqa: B018 - parse now so a broken CRL is a fetch error
         except (OSError, ValueError) as error:
             raise CRLFetchError(f"CRL 不可用 / CRL {self._url} failed: {error}") from error
-        self._fetched[cert.issuer_serial] = [crl]
-        return [crl]
-
-    def fetched_crls(self):
-        return [crl for crls in self._fetched.values() for crl in crls]
-
-    def fetched_crls_for_cert(self, cert):
-        return self._fetched[cert.issuer_serial]
+        return crl
 
 
 class _NoCertificates(CertificateFetcher):
