@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from repair.domain.departments import load_departments
 from repair.domain.errors import SealError, ValidationError
+from repair.services.cluster.keys import push_keys
 from repair.store.models import Department
 
 
@@ -48,8 +49,10 @@ def revoke_seal(runtime, code: str, *, reason: str, actor: str, now: datetime, r
     if identity is None:
         raise ValidationError(f"部门 {code} 没有开发用签章证书 / no development seal certificate for {code}",
                               field="department")
-    return revoke_department_key(runtime.settings.keys_dir, identity, reason=reason, now=now,
-                                 reason_code=reason_code, by=actor)
+    record = revoke_department_key(runtime.settings.keys_dir, identity, reason=reason, now=now,
+                                   reason_code=reason_code, by=actor)
+    push_keys(runtime)  # on a PostgreSQL cluster, every node learns the revocation and the new key
+    return record
 
 
 def archive_file(runtime, source: Path, target: Path) -> dict:
