@@ -66,11 +66,12 @@ def _embedded_data(reader: PdfFileReader) -> tuple[list, list, list]:
     """(certificates, CRLs, OCSP responses) in the document security store."""
     try:
         dss = DocumentSecurityStore.read_dss(reader)
-    except (KeyError, TypeError, ValueError, PdfError):
+        vc = dss.as_validation_context({"trust_roots": [], "allow_fetching": False})
+        manager = vc.revinfo_manager
+        return list(dss.load_certs()), [c.crl_data for c in manager.currently_available_crls()], manager.ocsps
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, PdfError):
+        # No (readable) DSS: the signatures are judged without embedded validation data (not B-LT).
         return [], [], []
-    vc = dss.as_validation_context({"trust_roots": [], "allow_fetching": False})
-    manager = vc.revinfo_manager
-    return list(dss.load_certs()), [c.crl_data for c in manager.currently_available_crls()], manager.ocsps
 
 
 def _tst_time(signature) -> datetime | None:
@@ -219,7 +220,7 @@ def verify_pdf(data: bytes, settings: Settings, *, now: datetime | None = None) 
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+    except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
         raise SealError(f"无法解析 PDF 文件（文件损坏或不完整） / cannot parse the PDF: {error}") from error
     if not signatures:
         return unsigned_report()
