@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from repair.config import Settings
 from repair.domain.errors import SealError
 from repair.seal.report import VerificationReport
@@ -18,12 +20,12 @@ def document_format(data: bytes) -> str:
     raise SealError("不是 PDF 或 OFD 文件 / neither a PDF nor an OFD file")
 
 
-def verify_document(data: bytes, settings: Settings) -> VerificationReport:
-    """Check every seal of a PDF or OFD document with the configured trust roots."""
+def verify_document(data: bytes, settings: Settings, *, now: datetime | None = None) -> VerificationReport:
+    """Check every seal of a PDF or OFD document with the configured trust roots (PDF: as of `now`)."""
     if document_format(data) == "ofd":
         from repair.ofd.verify import verify_ofd
 
         return verify_ofd(data, settings)
     from repair.seal.verify import verify_pdf
 
-    return verify_pdf(data, settings)
+    return verify_pdf(data, settings, now=now)

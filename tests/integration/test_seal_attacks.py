@@ -188,7 +188,8 @@ def test_expired_key_still_valid_through_its_timestamp(run, sealed, letter, pki,
     assert code == 1 and not report["trusted"]  # only the signer's own claim of time: nothing proves it
 
 
-def test_revocation_before_and_after_sealing(run, letter, tmp_path_factory):
+def test_revocation_before_and_after_sealing(letter, tmp_path_factory):
+    repair.cli._register()
     instance = tmp_path_factory.mktemp("revocation") / "instance"
     settings = load_settings({"REPAIR_INSTANCE_PATH": str(instance)})
     ensure_development_pki(settings.keys_dir, [YJJ])
@@ -203,7 +204,11 @@ def test_revocation_before_and_after_sealing(run, letter, tmp_path_factory):
     assert "已吊销 / revoked" in result.output
     time.sleep(1.05)
     after = seal_pdf(letter, "YJJ", stolen, reason="吊销后")
-    verify = lambda data: json.loads(runner.invoke(repair.cli.cli, ["seal", "verify", "--json", str(_write(tmp_path_factory, data))], env=env).stdout)  # noqa: E731
+
+    def verify(data: bytes) -> dict:
+        path = _write(tmp_path_factory, data)
+        return json.loads(runner.invoke(repair.cli.cli, ["seal", "verify", "--json", str(path)], env=env).stdout)
+
     early = verify(before)
     assert early["ok"] and early["signatures"][0]["revoked_at"] is not None
     assert "吊销" in early["summary_zh"]
