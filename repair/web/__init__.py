@@ -41,6 +41,13 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     app.register_blueprint(desk.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(audit.bp)
+    if settings.seal_p12_dir is None:
+        # The development PKI's TSA, OCSP responder and CRL at the URLs its certificates name (/pki/…).
+        from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+        from repair.seal.authority import wsgi_app
+
+        app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/pki": wsgi_app(settings.keys_dir)})
     app.config["MAX_CONTENT_LENGTH"] = verify.MAX_UPLOAD + 1024 * 1024
     i18n.init_app(app)
     errors.register(app)

@@ -13,13 +13,13 @@ from flask import Blueprint, current_app, jsonify
 
 from repair.domain.errors import (ConcurrencyConflict, DomainError, IneligibleApplication, NotEligible, NotFound,
                                   NotReady, StaleVersion, TransitionRefused, UnknownTrigger, ValidationError)
-from repair.web import api_cases, api_documents, api_records, problems
+from repair.web import api_cases, api_documents, api_records, api_verify, problems
 from repair.web.api_common import InvalidRequest, MalformedBody, problem
 from repair.web.openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 problems.register(bp)
-for child in (api_records.bp, api_cases.bp, api_documents.bp):
+for child in (api_records.bp, api_cases.bp, api_documents.bp, api_verify.bp):
     bp.register_blueprint(child)
 
 INVALID = ("输入内容有误 / invalid input", "请求中有字段缺失或格式错误 / some fields are missing or malformed")

@@ -73,6 +73,14 @@ TEXT = {"type": "string", "maxLength": MAX_TEXT}
 DIGEST = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 EVIDENCE_ROW = _object({"kind": {"enum": ["fine_payment", "correction"]}, "amount": NSTR, "occurred_on": DATE,
                         "reference": STR, "source": STR})
+SIGNATURE_CHECK = {"index": INT, "field": STR, "kind": {"enum": ["signature", "timestamp"]}, "signer": STR,
+                   "department": NSTR, "signed_at": NSTR, "timestamped": BOOL,
+                   "level": {"enum": ["B-B", "B-T", "B-LT", "B-LTA", None]}, "intact": BOOL, "trusted": BOOL,
+                   "coverage": STR, "modified_after": BOOL, "revoked_at": NSTR, "problems": _array(STR)}
+SEAL_VERIFICATION = {"signed": BOOL, "signer": STR, "department": NSTR, "signing_time": NSTR, "intact": BOOL,
+                     "trusted": BOOL, "coverage": STR, "summary_zh": STR, "ok": BOOL, "format": STR,
+                     "level": {"enum": ["B-B", "B-T", "B-LT", "B-LTA", None]}, "modified_after_signing": BOOL,
+                     "signatures": _array(_ref("SignatureCheck"))}
 FULFILMENT_CHECK = {"complete": BOOL, "missing": _array(STR), "digest": DIGEST, "advanced_seq": NINT}
 FULFILMENT_SCHEMAS = {
     "FulfilmentCreate": _object({
@@ -133,6 +141,8 @@ SCHEMAS = {
                              "letter": NSTR, "deadline_changes": _array({"type": "object"}),
                              "documents": _array(_ref("Document"))}),
     **FULFILMENT_SCHEMAS,
+    "SignatureCheck": _object(SIGNATURE_CHECK),
+    "SealVerification": _object(SEAL_VERIFICATION),
 }
 
 ERRORS = {
@@ -142,6 +152,7 @@ ERRORS = {
     "404": "不存在或不在可见范围内 / not found or outside the actor's scope",
     "409": "冲突：当前不能执行（failed 列出原因）、被并发修改抢先或文书尚未制作完成 / "
            "refused now (see failed), lost a race, or the document is not produced yet",
+    "413": "文件过大 / the upload is too large",
     "412": "If-Match 与案件当前版本不符 / If-Match does not match the case's version",
     "422": "输入有误（errors 列出字段）/ invalid input (see errors)",
     "428": "缺少 If-Match / If-Match required",
@@ -252,6 +263,14 @@ PATHS = {
         "修复申请表预填内容及来源（企业本身或认定单位经办人）/ prefilled application fields with sources",
         {**_ok("预填字段 / prefilled fields", "Prefill"), **_problems("401", "403", "404")},
         parameters=[_param("record_id", "path", INT, "记录编号 / record id")])},
+    "/verify": {"post": {**_op(
+        "核验签章文书（公开；与 repair seal verify --json 相同）/ verify a sealed PDF (public; same report as the CLI)",
+        {**_ok("逐个签章的核验结果 / every signature checked", "SealVerification"),
+         **_problems("413", "422")}, public=True),
+        "requestBody": {"required": True, "content": {
+            "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}},
+            "multipart/form-data": {"schema": {"type": "object", "required": ["document"], "properties": {
+                "document": {"type": "string", "contentMediaType": "application/pdf"}}}}}}}},
     "/openapi.json": {"get": _op("本文档 / this document", {"200": {
         "description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
         public=True)},

@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, render_template, request
 
 from repair.domain.errors import SealError
-from repair.seal import verify_pdf
+from repair.seal.formats import verify_document
+from repair.seal.report import BEIJING
 from repair.web.context import runtime
 
 bp = Blueprint("verify", __name__)
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
+def _when(value: datetime) -> str:
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _page(status: int = 200, **values):
+    values = {"report": None, "error": None, **values}
+    return render_template("verify.html", when=_when, **values), status
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 def verify():
     """Upload form (GET) and the verification result explained in Chinese (POST)."""
     if request.method == "GET":
-        return render_template("verify.html", report=None, error=None)
+        return _page()
     upload = request.files.get("document")
     data = upload.read(MAX_UPLOAD + 1) if upload else b""
     if not data:
-        return render_template("verify.html", report=None, error="请选择要验证的 PDF 文件。"), 422
+        return _page(422, error="请选择要验证的 PDF 文件。")
     if len(data) > MAX_UPLOAD:
-        return render_template("verify.html", report=None, error="文件超过 20 MB，无法验证。"), 413
+        return _page(413, error="文件超过 20 MB，无法验证。")
     try:
-        report = verify_pdf(data, runtime().settings)
+        report = verify_document(data, runtime().settings)
     except SealError as error:
-        return render_template("verify.html", report=None, error=str(error).split(" / ")[0]), 422
-    return render_template("verify.html", report=report, error=None, filename=upload.filename)
+        return _page(422, error=str(error).split(" / ")[0])
+    return _page(report=report, filename=upload.filename)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -51,8 +51,11 @@ def test_genuine_sealed_letter_verifies(settings, letter):
     report = verify_pdf(sealed, settings)
     assert (report.signed, report.intact, report.trusted, report.ok) == (True, True, True, True)
     assert report.signer == "上海市某区应急管理局" and report.department == "YJJ"
-    assert report.coverage == "entire_file"
-    assert report.signing_time == at
+    # B-LT: the DSS update follows the signature, so it covers its revision; the signing time shown is the
+    # trusted timestamp's (now), not the time the service claimed (`at`, in the signature's signing-time).
+    assert report.coverage == "entire_revision" and report.level == "B-LT"
+    assert abs(report.signing_time - datetime.now(timezone.utc)) < timedelta(minutes=5)
+    assert report.signatures[0].timestamped and not report.modified_after_signing
     assert "真实有效" in report.summary_zh
     assert '"department": "YJJ"' in report.as_json()
 

@@ -48,6 +48,7 @@ ALLOWED: dict[tuple[str, str], tuple] = {
     ("static", "GET"):                         (200, 200, 200, 200, 200, 200, 200, 200),
     ("desk.static", "GET"):                    (200, 200, 200, 200, 200, 200, 200, 200),
     ("api.openapi", "GET"):                    (200, 200, 200, 200, 200, 200, 200, 200),
+    ("api.verification.verify", "POST"):       (422, 422, 422, 422, 422, 422, 422, 422),
     # API: 401 without a token; what is not yours is 404 (reads and writes alike); the auditor may not write;
     # firing `accept` is the workflow's to refuse (409) for any role but the department's officer.
     ("api.cases.index", "GET"):                (401, 200, 200, 200, 200, 200, 200, 200),

@@ -101,3 +101,13 @@ def test_two_trusted_departments_both_valid(client, samples):
 def test_not_a_pdf_and_empty_upload(client):
     assert upload(client, b"%PDF-1.7 but nothing else").status_code == 422
     assert upload(client, b"GIF89a not a pdf").status_code == 422
+
+
+def test_development_pki_services_are_served_under_pki(client, samples):
+    from asn1crypto import crl
+
+    answer = client.get("/pki/crl")
+    assert answer.status_code == 200 and answer.mimetype == "application/pkix-crl"
+    assert crl.CertificateList.load(answer.get_data()).issuer.native["common_name"] == "某区电子印章测试根CA"
+    assert client.post("/pki/ocsp", data=b"junk", content_type="application/ocsp-request").status_code == 200
+    assert client.get("/pki/nothing").status_code == 404
