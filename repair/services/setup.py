@@ -30,5 +30,7 @@ def ensure_keys(runtime, departments: list[tuple[str, str]]) -> None:
     if runtime.settings.seal_p12_dir is not None or not departments:
         return
     from repair.seal import ensure_development_pki
+    from repair.services.seals import seal_identities
 
-    ensure_development_pki(runtime.settings.keys_dir, departments)
+    # Certificates name the full name, USCC and district from departments.yaml where it lists the department.
+    ensure_development_pki(runtime.settings.keys_dir, seal_identities(runtime, departments))
