@@ -30,7 +30,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench._audit_data import generate  # noqa: E402
 from repair.config import Settings  # noqa: E402
-from repair.services.audit import verify_history  # noqa: E402
+from repair.services.integrity_checks import verify_all  # noqa: E402
 from repair.services.audit_reports import audit_report  # noqa: E402
 from repair.services.calendar import calendar_for  # noqa: E402
 from repair.services.runtime import Runtime  # noqa: E402
@@ -49,7 +49,7 @@ def database(cases: int, rebuild: bool) -> tuple[str, dict]:
     out = _HERE / "out"
     out.mkdir(exist_ok=True)
     path, stamp = out / f"audit-{cases}.db", out / f"audit-{cases}.json"
-    key = {"heads": sorted(heads()), "cases": cases, "generator": 3}
+    key = {"heads": sorted(heads()), "cases": cases, "generator": 4}
     if not rebuild and path.exists() and stamp.exists() and json.loads(stamp.read_text())["key"] == key:
         return f"sqlite:///{path}", json.loads(stamp.read_text())["counts"]
     path.unlink(missing_ok=True)
@@ -156,16 +156,25 @@ def main() -> int:
         print("MISMATCH between the SQL figures and the baseline", file=sys.stderr)
         return 1
     print("figures agree with the baseline")
+    integrity = {}
     if args.integrity:
         began = time.perf_counter()
         with runtime.uow(read_only=True) as uow:
-            chain = verify_history(uow)
-        print(f"hash-chain verification: {time.perf_counter() - began:.1f} s, {chain.events_checked} events, "
-              f"intact={chain.intact}")
+            check = verify_all(runtime, uow)
+        seconds = time.perf_counter() - began
+        print(f"integrity check (chains + every case row, deadline, suspension and extension replayed): "
+              f"{seconds:.1f} s, {check.checked('cases')} cases, {check.checked('events')} events, "
+              f"intact={check.intact}")
+        for subject, problems in list(check.broken.items())[:5]:
+            print(f"  {subject}: {problems[0]}", file=sys.stderr)
+        if not check.intact:
+            print(f"INTEGRITY: {len(check.broken)} subjects differ from their history", file=sys.stderr)
+            return 1
+        integrity = {"integrity_seconds": round(seconds, 1)}
     runtime.dispose()
     print(json.dumps({"metric": "audit_overview_seconds", "value": round(value, 3), "baseline": round(baseline, 3),
                       "ratio": round(baseline / value, 1), "median_run": round(statistics.median(timings), 3),
-                      "cases": counts["cases"], "events": events}))
+                      "cases": counts["cases"], "events": events, **integrity}))
     return 0
 
 

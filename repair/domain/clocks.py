@@ -17,6 +17,22 @@ from repair.domain.casefile import (
 from repair.domain.workflow import ClockDef, Workflow
 
 OPEN = ("running", "paused")
+MET_LATE = "met_late"
+# The statuses a reader sees: a clock met after its due date is `met_late` (超期完成), never on time.
+STATUS_TITLES = {"running": "计时中", "paused": "已暂停", "met": "按时完成", MET_LATE: "超期完成",
+                 "cancelled": "已取消"}
+STATUS_TITLES_EN = {"running": "running", "paused": "paused", "met": "met on time", MET_LATE: "met late",
+                    "cancelled": "cancelled"}
+
+
+def shown_status(status: str, due: date | None, met_on: date | None) -> str:
+    """The status to show and publish: `met_late` for a clock met after its due date, else the stored one.
+
+    The stored status stays `met` (the history records the day it was met, the due date decides lateness),
+    so every reader — desk, portal, audit figures, API — calls this instead of comparing dates itself."""
+    if status == "met" and met_on is not None and due is not None and met_on > due:
+        return MET_LATE
+    return status
 
 
 def compute_due(calendar: WorkCalendar, deadline) -> tuple[date, bool, str]:
@@ -105,12 +121,15 @@ class ClockRun:
                     self.changes.append(change(new, "started", started_on=today.isoformat()))
                 continue
             if stops:
+                # A clock met while paused ends its suspension too: the history carries the days it stood still.
+                resumed = {}
                 if current.status == "paused":
                     self._resume(current, today)
+                    resumed = {"paused_days": current.paused_days}
                 current.status, current.met_on, current.dirty = "met", today, True
                 current.days_used = days_used(self.calendar, current.unit, current.started_on, today,
                                               current.paused_days)
-                self.changes.append(change(current, "met", met_on=today.isoformat()))
+                self.changes.append(change(current, "met", met_on=today.isoformat(), **resumed))
             elif current.status == "running" and entered in clock.pauses:
                 current.status, current.paused_since, current.dirty = "paused", today, True
                 self.effects.append(SuspensionStarted(current, today, reason or "", actor))

@@ -120,8 +120,17 @@ def set_record_status(uow: UnitOfWork, record_id: int, status: str, updated_at) 
                            .values(status=status, updated_at=updated_at))
 
 
-def open_provisional_case_numbers(uow: UnitOfWork) -> list[str]:
-    """Case numbers with an open provisional deadline (to recompute when calendar data arrives)."""
+def open_case_numbers_spanning(uow: UnitOfWork, first, last) -> list[str]:
+    """Case numbers with an open working-day deadline whose span (started_on, due] meets [first, last]
+    (the deadlines a calendar change between those days can move)."""
+    query = (select(CASES.c.case_no).join(DEADLINES, DEADLINES.c.case_id == CASES.c.id)
+             .where(DEADLINES.c.status.in_(OPEN), DEADLINES.c.unit == "workdays",
+                    DEADLINES.c.started_on < last, DEADLINES.c.due >= first)
+             .distinct().order_by(CASES.c.case_no))
+    return list(uow.connection.scalars(query))
+
+
+def open_provisional_case_numbers(uow: UnitOfWork) -> list[str]:  # TEMP until the layout move lands
     query = (select(CASES.c.case_no).join(DEADLINES, DEADLINES.c.case_id == CASES.c.id)
              .where(DEADLINES.c.provisional.is_(True), DEADLINES.c.status.in_(OPEN))
              .distinct().order_by(CASES.c.case_no))
