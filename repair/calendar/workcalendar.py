@@ -1,4 +1,6 @@
-"""The working-day calendar: official data, administrator overrides and a provisional rule beyond them.
+"""The working-day calendar over three layers: official data, a provisional rule, administrator overrides.
+
+See repair.calendar.layers for how each day is decided and which years are known (non-provisional).
 
 Working days are held as a sorted list of ordinals, so adding or counting working days is a bisection,
 never a walk day by day. Years past the precomputed horizon are appended on demand; the table is swapped
@@ -11,20 +13,16 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import MAXYEAR, date
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from repair.calendar.derivation import explain_due
-from repair.calendar.official import chinese_holiday_name, official_special_days, official_years
+from repair.calendar.layers import PROVISIONAL_HOLIDAYS, Layers, OfficialSchedule, Source
 from repair.calendar.overrides import DayOverride
-from repair.domain.errors import CalendarDataError, ValidationError
+from repair.domain.errors import ValidationError
 
-# Beyond the known years: Mon–Fri, except the statutory holidays whose dates never move.
-PROVISIONAL_HOLIDAYS = {(1, 1): "元旦", (5, 1): "劳动节", (5, 2): "劳动节",
-                        (10, 1): "国庆节", (10, 2): "国庆节", (10, 3): "国庆节"}
+__all__ = ["PROVISIONAL_HOLIDAYS", "CalendarDay", "DayInfo", "DueDate", "WorkCalendar"]
 PROVISIONAL_YEARS_AHEAD = 10
 EXTEND_CHUNK_YEARS = 20
-
-Source = Literal["official", "override", "provisional"]
 
 
 class DayInfo(NamedTuple):
@@ -60,30 +58,12 @@ class _Table(NamedTuple):
     last_year: int
 
 
-def _weekday(ordinal: int) -> int:
-    return (ordinal - 1) % 7  # ordinal 1 (0001-01-01) is a Monday
-
-
 class WorkCalendar:
     """Working days for any date from the first known year on; immutable once built."""
 
-    def __init__(self, overrides: Iterable[DayOverride] = ()) -> None:
-        official = official_years()
-        special: dict[int, tuple[str, str, Source]] = {
-            ordinal: (kind, name, "official") for ordinal, (kind, name) in official_special_days().items()}
-        override_years: set[int] = set()
-        overridden: set[int] = set()
-        for override in overrides:
-            ordinal = override.day.toordinal()
-            if ordinal in overridden:
-                raise CalendarDataError(f"日历覆盖日期重复：{override.day}"
-                                        f" / duplicate calendar override {override.day}")
-            overridden.add(ordinal)
-            override_years.add(override.day.year)
-            special[ordinal] = (override.kind, chinese_holiday_name(override.name), "override")
-        self._official = official
-        self._special = special
-        self._known = frozenset(official) | frozenset(override_years)
+    def __init__(self, overrides: Iterable[DayOverride] = (), schedules: Iterable[OfficialSchedule] = ()) -> None:
+        self._layers = Layers(overrides, schedules)
+        self._known = self._layers.official_years
         self._first_year = min(self._known)
         self._first_ordinal = date(self._first_year, 1, 1).toordinal()
         self._table = _Table([], self._first_year - 1)
@@ -91,7 +71,7 @@ class WorkCalendar:
 
     @property
     def last_known_year(self) -> int:
-        """The last year with official or override data."""
+        """The last year with official data (from the library or a loaded whole-year schedule)."""
         return max(self._known)
 
     @property
@@ -101,11 +81,11 @@ class WorkCalendar:
 
     @property
     def known_years(self) -> frozenset[int]:
-        """Years decided by official or override data; every other year is provisional."""
+        """Years with official data; every other year is provisional (overrides never make a year known)."""
         return self._known
 
     def is_provisional(self, day: date) -> bool:
-        """True if the day's year has neither official nor override data."""
+        """True if the day's year has no official data."""
         return day.year not in self._known
 
     def is_workday(self, day: date) -> bool:
@@ -147,19 +127,10 @@ class WorkCalendar:
         return DueDate(due, provisional, explain_due(self, start, n, due, provisional) if explain else "")
 
     def day_info(self, day: date) -> DayInfo:
-        """How the day is decided: listed holiday/workday or ordinary day, and from which source."""
-        ordinal = self._ordinal(day)
-        weekday_works = _weekday(ordinal) < 5
-        if day.year in self._known:
-            if ordinal in self._special:
-                kind, name, source = self._special[ordinal]
-                return DayInfo(day, kind == "workday", kind, name, source)
-            source: Source = "official" if day.year in self._official else "override"
-            return DayInfo(day, weekday_works, None, "", source)
-        name = PROVISIONAL_HOLIDAYS.get((day.month, day.day))
-        if name is not None:
-            return DayInfo(day, False, "holiday", name, "provisional")
-        return DayInfo(day, weekday_works, None, "", "provisional")
+        """How the day is decided: listed holiday/workday or ordinary day, and by which layer."""
+        self._ordinal(day)
+        workday, kind, name, source = self._layers.decide(day)
+        return DayInfo(day, workday, kind, name, source)
 
     def explain_day(self, day: date) -> str:
         """Short Chinese reason for the day's status, e.g. "国庆节（法定节假日）", "调休上班（国庆节）", "周六"."""
@@ -179,12 +150,14 @@ class WorkCalendar:
         """The holidays and make-up workdays of a year, in date order, each with its name and source."""
         if year < self._first_year or year > MAXYEAR:
             raise ValidationError(f"年份超出日历范围：{year} / year out of calendar range", "year")
-        if year in self._known:
-            first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
-            return [CalendarDay(date.fromordinal(o), *self._special[o])
-                    for o in range(first, last + 1) if o in self._special]
-        return [CalendarDay(date(year, month, day), "holiday", name, "provisional")
-                for (month, day), name in sorted(PROVISIONAL_HOLIDAYS.items())]
+        return [CalendarDay(*listed) for listed in self._layers.listed_days(year)]
+
+    def every_day(self, year: int) -> list[DayInfo]:
+        """Every day of a year with the layer that decides it."""
+        if year < self._first_year or year > MAXYEAR:
+            raise ValidationError(f"年份超出日历范围：{year} / year out of calendar range", "year")
+        first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+        return [self.day_info(date.fromordinal(o)) for o in range(first, last + 1)]
 
     def _ordinal(self, day: date, counted_from_next_day: bool = False) -> int:
         ordinal = day.toordinal()
@@ -208,10 +181,4 @@ class WorkCalendar:
         return table
 
     def _year_workdays(self, year: int) -> list[int]:
-        first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
-        if year in self._known:
-            special = self._special
-            return [o for o in range(first, last + 1)
-                    if (special[o][0] == "workday" if o in special else _weekday(o) < 5)]
-        closed = {date(year, month, day).toordinal() for month, day in PROVISIONAL_HOLIDAYS}
-        return [o for o in range(first, last + 1) if _weekday(o) < 5 and o not in closed]
+        return self._layers.workday_ordinals(year)

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from repair.calendar import DayOverride, WorkCalendar, parse_overrides_csv
+from repair.calendar import DayOverride, WorkCalendar, check_schedule, parse_overrides_csv
 from repair.domain.errors import CalendarDataError
 
 # Invented 2027 schedule for tests only (the State Council had not published 2027 when this was written).
@@ -82,16 +82,38 @@ def test_duplicate_override_dates_are_refused_by_the_calendar():
         WorkCalendar(twice)
 
 
-def test_csv_for_2027_makes_the_year_known_and_decides_it():
+def test_overrides_for_2027_decide_their_days_but_leave_the_year_provisional():
     cal = WorkCalendar(parse_overrides_csv(CSV_2027))
+    assert cal.last_known_year == 2026
+    assert cal.is_provisional(date(2027, 6, 1))
+    assert cal.add_workdays(date(2027, 2, 4), 1) == date(2027, 2, 12)    # 02-05..02-11 off
+    assert cal.add_workdays(date(2027, 2, 19), 1) == date(2027, 2, 20)   # make-up Saturday
+    # 05-01 is not in the file: the provisional fixed holiday below the overrides still applies
+    assert cal.is_workday(date(2027, 5, 3)) is True
+    assert cal.day_info(date(2027, 5, 1)) == (date(2027, 5, 1), False, "holiday", "劳动节", "provisional")
+    assert cal.day_info(date(2027, 2, 5)).source == "override"
+
+
+def test_an_official_schedule_for_2027_makes_the_year_known_and_decides_it():
+    schedule = check_schedule(2027, parse_overrides_csv(CSV_2027))
+    cal = WorkCalendar([DayOverride(date(2027, 3, 1), "holiday", "区级调整")], [schedule])
     assert cal.last_known_year == 2027
     assert not cal.is_provisional(date(2027, 6, 1))
     assert cal.is_provisional(date(2028, 1, 3))
-    assert cal.add_workdays(date(2027, 2, 4), 1) == date(2027, 2, 12)    # 02-05..02-11 off
-    assert cal.add_workdays(date(2027, 2, 19), 1) == date(2027, 2, 20)   # make-up Saturday
-    # 05-01 is not in the file: the year is known, so no provisional fixed holiday applies to it
-    assert cal.is_workday(date(2027, 5, 3)) is True
-    assert cal.day_info(date(2027, 5, 1)).source == "override"
+    assert cal.add_workdays(date(2027, 2, 4), 1) == date(2027, 2, 12)
+    # the official schedule replaces the provisional guesses: 05-01 is whatever the schedule says (not listed)
+    assert cal.day_info(date(2027, 5, 1)).source == "official"
+    assert cal.day_info(date(2027, 3, 1)).source == "override"
+    assert [d.day for d in cal.year_days(2027)][-1] == date(2027, 3, 1)
+
+
+def test_an_official_schedule_is_refused_for_a_library_year_or_without_holidays():
+    with pytest.raises(CalendarDataError, match="chinese_calendar"):
+        check_schedule(2026, [DayOverride(date(2026, 1, 1), "holiday", "元旦")])
+    with pytest.raises(CalendarDataError, match="2028-01-01"):
+        check_schedule(2027, [DayOverride(date(2028, 1, 1), "holiday", "元旦")])
+    with pytest.raises(CalendarDataError, match="no holiday"):
+        check_schedule(2027, [DayOverride(date(2027, 2, 20), "workday", "调休")])
 
 
 def test_workday_override_on_a_saturday_counts():
@@ -121,10 +143,10 @@ def test_override_beats_official_data():
     assert WorkCalendar().add_workdays(date(2026, 9, 30), 3) == date(2026, 10, 10)  # others unaffected
 
 
-def test_override_for_a_later_year_leaves_the_gap_provisional():
+def test_override_for_a_later_year_leaves_both_years_provisional():
     cal = WorkCalendar([DayOverride(date(2028, 1, 3), "holiday", "测试")])
-    assert cal.last_known_year == 2028
-    assert cal.known_years == frozenset(range(2004, 2027)) | {2028}
-    assert cal.is_provisional(date(2027, 7, 1))
+    assert cal.last_known_year == 2026
+    assert cal.known_years == frozenset(range(2004, 2027))
+    assert cal.is_provisional(date(2027, 7, 1)) and cal.is_provisional(date(2028, 1, 3))
     assert cal.due(date(2026, 12, 1), 60, explain=False).provisional is True
     assert cal.is_workday(date(2028, 1, 3)) is False

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from repair.calendar import DayOverride, DueDate, WorkCalendar
+from repair.calendar import DayOverride, DueDate, WorkCalendar, check_schedule
 
 CAL = WorkCalendar()
 FIXED = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
@@ -62,18 +62,22 @@ def test_range_inside_the_known_years_is_not_provisional():
 
 
 def test_start_in_unknown_year_is_not_counted():
-    # start 2027-12-31 lies in an unknown year, but counting begins 2028-01-01 which the override makes known
-    cal = WorkCalendar([DayOverride(date(2028, 1, 3), "workday", "测试")])
+    # start 2027-12-31 lies in an unknown year, but counting begins 2028-01-01 whose official schedule is loaded
+    cal = WorkCalendar(schedules=[check_schedule(2028, [DayOverride(date(2028, 1, 1), "holiday", "元旦")])])
     assert cal.due(date(2027, 12, 31), 1, explain=False).provisional is False
     assert cal.due(date(2027, 12, 30), 1, explain=False).provisional is True
 
 
-def test_override_for_2027_removes_the_provisional_flag():
+def test_overrides_for_2027_move_due_dates_but_keep_them_provisional():
     cal = WorkCalendar([DayOverride(date(2027, 1, 1), "holiday", "元旦"),
                         DayOverride(date(2027, 1, 4), "holiday", "元旦")])
     # 2027-01-04 is a holiday by override: one day later than the provisional 2027-01-04
-    assert cal.due(date(2026, 12, 20), 10, explain=False) == DueDate(date(2027, 1, 5), False, "")
-    assert cal.due(date(2027, 12, 20), 10, explain=False).provisional is True   # runs into 2028
+    assert cal.due(date(2026, 12, 20), 10, explain=False) == DueDate(date(2027, 1, 5), True, "")
+    schedule = check_schedule(2027, [DayOverride(date(2027, 1, 1), "holiday", "元旦"),
+                                     DayOverride(date(2027, 1, 4), "holiday", "元旦")])
+    official = WorkCalendar(schedules=[schedule])
+    assert official.due(date(2026, 12, 20), 10, explain=False) == DueDate(date(2027, 1, 5), False, "")
+    assert official.due(date(2027, 12, 20), 10, explain=False).provisional is True   # runs into 2028
 
 
 def test_year_days_marks_the_source():
@@ -86,5 +90,15 @@ def test_year_days_marks_the_source():
         (date(2027, 10, 2), "holiday", "国庆节", "provisional"),
         (date(2027, 10, 3), "holiday", "国庆节", "provisional"),
     ]
-    cal = WorkCalendar([DayOverride(date(2027, 2, 20), "workday", "Spring Festival")])
-    assert [tuple(d) for d in cal.year_days(2027)] == [(date(2027, 2, 20), "workday", "春节", "override")]
+    cal = WorkCalendar([DayOverride(date(2027, 2, 20), "workday", "Spring Festival"),
+                        DayOverride(date(2027, 10, 1), "workday", "区级调整")])
+    # an override adds or replaces its own day only: every other provisional holiday stays
+    assert [tuple(d) for d in cal.year_days(2027)] == [
+        (date(2027, 1, 1), "holiday", "元旦", "provisional"),
+        (date(2027, 2, 20), "workday", "春节", "override"),
+        (date(2027, 5, 1), "holiday", "劳动节", "provisional"),
+        (date(2027, 5, 2), "holiday", "劳动节", "provisional"),
+        (date(2027, 10, 1), "workday", "区级调整", "override"),
+        (date(2027, 10, 2), "holiday", "国庆节", "provisional"),
+        (date(2027, 10, 3), "holiday", "国庆节", "provisional"),
+    ]
