@@ -7,7 +7,7 @@ from datetime import date
 
 import click
 
-from repair.cli.common import DATE, echo_json, now, runtime
+from repair.cli.common import DATE, echo_json, now, read_text_file, runtime
 from repair.domain.errors import ValidationError
 from repair.services.calendar import calendar_for, load_overrides
 from repair.services.users import load_actor
@@ -62,18 +62,24 @@ def _batch(cal, stream) -> None:
 
 
 @calendar.command("load")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("csv_file", type=click.Path(dir_okay=False))
+@click.option("--official", "official_year", type=click.IntRange(1900, 2200), metavar="YEAR",
+              help="文件是该年国务院公布的全年安排（使该年不再暂估）/ the file is YEAR's whole official schedule")
 @click.option("--actor", default="system", show_default=True, help="操作的管理员用户名")
-def load(csv_file: str, actor: str) -> None:
-    """载入日历覆盖数据（date,kind,name）并重算暂估截止日 / load overrides and recompute provisional dues."""
+def load(csv_file: str, official_year: int | None, actor: str) -> None:
+    """载入日历数据（date,kind,name）并重算受影响的截止日 / load calendar data and recompute the due dates it moves.
+
+    Without --official the rows are overrides of single days; with --official YEAR they are YEAR's whole
+    official schedule (see README, "Working-day calendar")."""
     rt = runtime()
-    with open(csv_file, encoding="utf-8-sig") as handle:
-        text = handle.read()
+    text = read_text_file(csv_file)
     with rt.uow() as uow:
         who = load_actor(uow, actor)
-        summary = load_overrides(rt, uow, text, actor=who, now=now())
-    click.echo(f"已载入 {summary['loaded']} 条（年份 {', '.join(map(str, summary['years']))}）/ loaded "
-               f"{summary['loaded']} days")
+        summary = load_overrides(rt, uow, text, actor=who, now=now(), official_year=official_year)
+    layer = f"{official_year} 年官方全年安排 / official schedule for {official_year}" if official_year else \
+        "覆盖 / overrides"
+    years = ", ".join(map(str, summary["years"]))
+    click.echo(f"已载入 {summary['loaded']} 条{layer}（年份 {years}）/ loaded {summary['loaded']} days")
     for move in summary["moved"]:
         click.echo(f"  {move['case_no']} {move['stage']}: {move['old_due']} → {move['due']}"
                    f"{' (provisional)' if move['provisional'] else ''}")
@@ -82,20 +88,23 @@ def load(csv_file: str, actor: str) -> None:
 
 @calendar.command("show")
 @click.argument("year", type=click.IntRange(1900, 2200))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="含每一天的来源 / with every day's source")
 def show(year: int, as_json: bool) -> None:
-    """列出某年的节假日与调休上班日 / list a year's holidays and make-up workdays."""
+    """列出某年的节假日与调休上班日及其来源 / list a year's holidays and make-up workdays with their source."""
     rt = runtime()
     with rt.uow(read_only=True) as uow:
         cal = calendar_for(rt, uow)
     days = cal.year_days(year)
+    provisional = year not in cal.known_years
     if as_json:
-        echo_json({"year": year, "provisional": year not in cal.known_years,
+        echo_json({"year": year, "provisional": provisional,
                    "days": [{"date": d.day.isoformat(), "kind": d.kind, "name": d.name, "source": d.source}
-                            for d in days]})
+                            for d in days],
+                   "every_day": [{"date": d.day.isoformat(), "workday": d.workday, "kind": d.kind,
+                                  "name": d.name, "source": d.source} for d in cal.every_day(year)]})
         return
-    if year not in cal.known_years:
-        click.echo(f"{year} 年无官方或覆盖数据，以下为暂估 / no data for {year}: provisional")
+    if provisional:
+        click.echo(f"{year} 年无官方全年安排，未列出的日期按暂估规则 / no official schedule for {year}: provisional")
     for d in days:
         kind = "放假" if d.kind == "holiday" else "调休上班"
         click.echo(f"{d.day.isoformat()}  {kind}  {d.name}  ({d.source})")

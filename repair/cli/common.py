@@ -46,3 +46,18 @@ class DateType(click.ParamType):
 
 
 DATE = DateType()
+
+
+def read_text_file(path: str, encoding: str = "utf-8-sig") -> str:
+    """A text file's contents, or ValidationError (exit 2) naming the path and why it cannot be read."""
+    from repair.domain.errors import ValidationError
+
+    try:
+        with open(path, encoding=encoding) as handle:
+            return handle.read()
+    except UnicodeDecodeError as error:
+        raise ValidationError(f"文件不是 UTF-8 文本：{path}（第 {error.start} 字节）/ {path} is not UTF-8 text "
+                              f"(byte {error.start})", "file") from None
+    except OSError as error:
+        raise ValidationError(f"无法读取文件：{path}（{error.strerror}）/ cannot read {path}: {error.strerror}",
+                              "file") from None

@@ -129,9 +129,3 @@ def open_case_numbers_spanning(uow: UnitOfWork, first, last) -> list[str]:
              .distinct().order_by(CASES.c.case_no))
     return list(uow.connection.scalars(query))
 
-
-def open_provisional_case_numbers(uow: UnitOfWork) -> list[str]:  # TEMP until the layout move lands
-    query = (select(CASES.c.case_no).join(DEADLINES, DEADLINES.c.case_id == CASES.c.id)
-             .where(DEADLINES.c.provisional.is_(True), DEADLINES.c.status.in_(OPEN))
-             .distinct().order_by(CASES.c.case_no))
-    return list(uow.session.scalars(query))

@@ -83,7 +83,9 @@ def test_an_official_whole_year_schedule_makes_the_year_known(world, make_case, 
                                           "2027-02-20,workday,春节调休\n2027-10-01,holiday,国庆节\n")
     loaded = repair("calendar", "load", schedule, "--official", "2027", "--actor", "admin")
     assert loaded.returncode == 0, loaded.stderr
-    assert "重算截止日 1 个" in loaded.stdout
+    # both clocks change: acceptance keeps its date but is no longer provisional, feedback moves
+    assert f"{case_no} acceptance: 2027-02-01 → 2027-02-01\n" in loaded.stdout
+    assert "重算截止日 2 个 / 2 due dates recomputed" in loaded.stdout
     data = _days(repair, 2027)
     assert data["provisional"] is False
     listed = {d["date"]: (d["kind"], d["source"]) for d in data["days"]}

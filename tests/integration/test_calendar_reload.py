@@ -1,4 +1,5 @@
-"""Due dates beyond the official calendar are provisional; loading that year recomputes them with history."""
+"""Due dates beyond the official calendar are provisional; loading that year's official schedule recomputes them
+with history."""
 
 import subprocess
 
@@ -24,8 +25,8 @@ def test_provisional_due_is_recomputed_when_the_year_is_loaded(world, make_case,
     assert "暂估" in decision["derivation"]
     csv = tmp_path / "2027.csv"
     csv.write_text(CSV_2027, encoding="utf-8")
-    result = subprocess.run([".venv/bin/repair", "calendar", "load", str(csv), "--actor", "admin"],
-                            capture_output=True, text=True, env=cli_env, timeout=120)
+    result = subprocess.run([".venv/bin/repair", "calendar", "load", str(csv), "--official", "2027", "--actor",
+                             "admin"], capture_output=True, text=True, env=cli_env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert f"{case_no} decision: 2027-01-07 → 2027-01-08\n" in result.stdout  # Monday 01-04 is now a holiday
     decision = {d["stage"]: d for d in show(case_no)["deadlines"]}["decision"]
