@@ -30,7 +30,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench._audit_data import generate  # noqa: E402
 from repair.config import Settings  # noqa: E402
-from repair.services.integrity_checks import verify_all  # noqa: E402
+from repair.services.audit import verify_all  # noqa: E402
 from repair.services.audit_reports import audit_report  # noqa: E402
 from repair.services.calendar import calendar_for  # noqa: E402
 from repair.services.runtime import Runtime  # noqa: E402

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from repair.cli.common import echo_json, runtime
-from repair.services.audit import verify_history
 
 
 @click.group("audit")
@@ -16,20 +15,26 @@ def audit() -> None:
 @audit.command("verify")
 @click.option("--json", "as_json", is_flag=True)
 def verify(as_json: bool) -> None:
-    """校验每个案件的历史哈希链；有问题时退出码 1 / verify every history chain (exit 1 if broken)."""
+    """校验历史哈希链、案件各行与历史重放是否一致、文书与材料的 SHA-256；有问题时退出码 1
+    / verify every chain, every case row against its replayed history, every stored file (exit 1 on a difference)."""
+    from repair.services.audit import verify_all
+
     rt = runtime()
     with rt.uow(read_only=True) as uow:
-        report = verify_history(uow)
+        report = verify_all(rt, uow)
     if as_json:
-        echo_json({"intact": report.intact, "cases_checked": report.cases_checked,
-                   "events_checked": report.events_checked, "broken": report.broken})
+        echo_json({"intact": report.intact, "cases_checked": report.checked("cases"),
+                   "events_checked": report.checked("events"),
+                   "checked": {r.name: r.checked for r in report.results}, "broken": report.broken})
     else:
-        for case_no, problems in sorted(report.broken.items()):
-            click.echo(f"{case_no}: 历史被篡改 / chain broken")
-            for problem in problems:
-                click.echo(f"    {problem}")
-        status = "完好 / intact" if report.intact else f"{len(report.broken)} 个案件的历史链被破坏 / broken"
-        click.echo(f"已校验 {report.cases_checked} 个案件、{report.events_checked} 条事件：{status}")
+        for subject, problems in sorted(report.broken.items()):
+            for problem in problems:  # one line per field: the subject and the field are on it
+                click.echo(f"{subject}: 历史被篡改 / tampered — {problem}")
+        counted = {what: n for r in report.results for what, n in r.checked.items()}
+        extra = "".join(f"、{counted[what]} {label}" for what, label in (("documents", "份文书"), ("uploads", "份材料"))
+                        if what in counted)
+        status = "完好 / intact" if report.intact else f"{len(report.broken)} 处被篡改 / {len(report.broken)} tampered"
+        click.echo(f"已校验 {counted.get('cases', 0)} 个案件、{counted.get('events', 0)} 条事件{extra}：{status}")
     if not report.intact:
         raise SystemExit(1)
 

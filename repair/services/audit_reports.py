@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 
 from repair.domain.errors import ValidationError
-from repair.services.audit import verify_history
+from repair.services.audit import verify_all
 from repair.services.calendar import calendar_for
 from repair.services.compliance import compliance_figures
 from repair.services.replay import local_day
@@ -69,12 +69,13 @@ def drift_report(runtime, uow: UnitOfWork, *, start: date, end: date, department
     return rows
 
 
-def integrity(uow: UnitOfWork) -> dict:
-    """The hash-chain verification of every case history."""
-    report = verify_history(uow)
-    return {"intact": report.intact, "cases_checked": report.cases_checked, "events_checked": report.events_checked,
-            "broken": [{"case_no": case_no, "problems": problems}
-                       for case_no, problems in sorted(report.broken.items())]}
+def integrity(runtime, uow: UnitOfWork) -> dict:
+    """Every integrity check of `repair audit verify` (chains, case rows against their history, stored files)."""
+    report = verify_all(runtime, uow)
+    return {"intact": report.intact, "cases_checked": report.checked("cases"),
+            "events_checked": report.checked("events"),
+            "broken": [{"case_no": subject, "problems": problems}
+                       for subject, problems in sorted(report.broken.items())]}
 
 
 def audit_report(runtime, uow: UnitOfWork, *, start: date, end: date, today: date, department: str | None = None,
@@ -84,7 +85,7 @@ def audit_report(runtime, uow: UnitOfWork, *, start: date, end: date, today: dat
     report = compliance_figures(runtime, uow, start=start, end=end, today=today, department=department,
                                 overdue_page=overdue_page)
     report["drift"] = drift_report(runtime, uow, start=start, end=end, department=department)
-    report["integrity"] = integrity(uow) if with_integrity else None
+    report["integrity"] = integrity(runtime, uow) if with_integrity else None
     auditor = runtime.settings.auditing_department
     found = uow.session.get(Department, auditor)
     report["auditing_department"] = {"code": auditor, "name": found.name if found else auditor}

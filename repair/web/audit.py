@@ -67,7 +67,7 @@ def index():
         with rt.uow(read_only=True) as uow:
             report = audit_reports.audit_report(rt, uow, start=start, end=end, today=today, department=department,
                                                 with_integrity=False, overdue_page=((page - 1) * PAGE_SIZE, PAGE_SIZE))
-            report["integrity"] = _integrity(uow)
+            report["integrity"] = _integrity(rt, uow)
             departments = compliance.department_choices(uow)
     except DomainError as error:
         return _error(error)
@@ -77,12 +77,12 @@ def index():
                            department=department, overdue=report["overdue_open_cases"], page=page, pages=pages, q=query)
 
 
-def _integrity(uow) -> dict:
+def _integrity(rt, uow) -> dict:
     stamp = tuple(uow.connection.execute(select(func.count(), func.max(CaseEvent.id))).one())
     cached = current_app.extensions.get("audit_integrity")
     if cached and cached["stamp"] == stamp and time.monotonic() - cached["monotonic"] < INTEGRITY_MAX_AGE:
         return cached["result"]
-    result = {**audit_reports.integrity(uow), "checked_at": local_now().strftime("%Y-%m-%d %H:%M")}
+    result = {**audit_reports.integrity(rt, uow), "checked_at": local_now().strftime("%Y-%m-%d %H:%M")}
     current_app.extensions["audit_integrity"] = {"stamp": stamp, "monotonic": time.monotonic(), "result": result}
     return result
 
