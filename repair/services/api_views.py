@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from repair.domain.actors import Actor
+from repair.domain.clocks import shown_status
 from repair.domain.errors import (DomainError, IneligibleApplication, NotEligible, NotFound, NotReady, StaleVersion,
                                   TransitionRefused)
 from repair.services.cases import fire, local_date, submit_application
@@ -184,7 +185,7 @@ def _iso(value) -> str | None:
 
 def _deadline_view(d: Deadline) -> dict:
     return {"stage": d.stage, "title": d.title, "started_on": _iso(d.started_on), "due": _iso(d.due),
-            "met_on": _iso(d.met_on), "status": d.status, "provisional": d.provisional,
+            "met_on": _iso(d.met_on), "status": shown_status(d.status, d.due, d.met_on), "provisional": d.provisional,
             "paused_days": d.paused_days, "extended_days": d.extended_days, "limit": d.limit_days,
             "unit": d.unit, "basis": d.basis, "confirmed": d.confirmed, "derivation": d.derivation}
 

@@ -22,7 +22,7 @@ from repair.store.uow import UnitOfWork
 FORMATS = ("csv", "xlsx", "json", "pdf")
 FIGURE_COLUMNS = (("department", "部门代码"), ("department_name", "部门"), ("workflow", "流程"), ("stage", "环节"),
                   ("title", "环节名称"), ("limit_days", "时限（工作日）"), ("cases", "案件数"), ("deadlines", "期限数"),
-                  ("met", "已办结"), ("met_on_time", "按时办结"), ("met_late", "超时办结"), ("overdue_now", "当前逾期"),
+                  ("met", "已办结"), ("met_on_time", "按时办结"), ("met_late", "超期完成"), ("overdue_now", "当前逾期"),
                   ("due_soon", "一个工作日内到期"), ("open", "未办结"), ("on_time_share", "按时率"),
                   ("median_used", "用时中位数（工作日）"), ("p90_used", "用时第90百分位（工作日）"))
 DEPARTMENT_COLUMNS = (("department", "部门代码"), ("department_name", "部门"), ("deadlines", "期限数"),

@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import and_, or_, select
 
 from repair.domain.actors import Actor
+from repair.domain.clocks import STATUS_TITLES, shown_status
 from repair.domain.diagram import mermaid
 from repair.domain.errors import NotFound
 from repair.services.desk import DEDICATED_WORKFLOWS, require_desk
@@ -25,7 +26,6 @@ from repair.store.uow import UnitOfWork
 EVENT_TITLES = {"submit": "提交申请", "open": "立案", "assign": "分派承办人", "recompute_deadline": "重算期限",
                 "recognised": "外部平台修复结论互认", "flag": "提示核查"}
 FULFILMENT_KINDS = {"fine_payment": "罚款缴纳", "correction": "整改核实"}
-DEADLINE_STATUS = {"running": "计时中", "paused": "已暂停", "met": "已按时完成", "cancelled": "已取消"}
 DOCUMENT_STATUS = {"reserved": "制作中", "rendered": "已生成", "sealed": "已签章", "void": "已作废"}
 TIERS = {"minor": "轻微", "general": "一般", "serious": "严重"}
 UPLOAD_PURPOSES = {"application": "申请材料", "supplement": "补正材料"}
@@ -117,7 +117,7 @@ def _deadlines(uow: UnitOfWork, case: Case) -> list[dict]:
                                      .order_by(Extension.id)).all() if ids else []
     return [{"title": d.title, "stage": d.stage, "started_on": d.started_on, "due": d.due,
              "limit": d.limit_days, "unit": d.unit, "basis": d.basis, "confirmed": d.confirmed,
-             "status": DEADLINE_STATUS.get(d.status, d.status), "met_on": d.met_on,
+             "status": STATUS_TITLES.get(shown_status(d.status, d.due, d.met_on), d.status), "met_on": d.met_on,
              "provisional": d.provisional, "derivation": d.derivation, "paused_days": d.paused_days,
              "extended_days": d.extended_days,
              "suspensions": [{"started_on": s.started_on, "ended_on": s.ended_on, "workdays": s.workdays,

@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import event, func, insert, select, update
 
 from repair.domain.actors import Actor
+from repair.domain.clocks import shown_status
 from repair.domain.errors import DomainError, NotFound, ValidationError
 from repair.domain.roles import role_title
 from repair.services.calendar import calendar_for
@@ -197,9 +198,10 @@ def _actor_label(username: str, role: str | None, viewer: Actor) -> str:
 def _deadlines(calendar, case: Case, today: date) -> list[dict]:
     rows = []
     for d in case.deadlines:
-        if d.status not in ("running", "paused"):
+        if d.status == "cancelled":
             continue
-        row = {"stage": d.stage, "title": d.title, "due": d.due.isoformat(), "status": d.status,
+        row = {"stage": d.stage, "title": d.title, "due": d.due.isoformat(),
+               "status": shown_status(d.status, d.due, d.met_on), "met_on": d.met_on.isoformat() if d.met_on else None,
                "provisional": d.provisional, "left": None, "overdue": None, "limit": d.limit_days,
                "unit": d.unit}
         if d.status == "running":

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from repair.domain.clocks import shown_status
 from repair.domain.errors import NotFound, ValidationError
 from repair.domain.rules import favourable_regime
 from repair.services.facts import penalty_types
@@ -67,7 +68,7 @@ def case_detail(runtime, uow: UnitOfWork, case_no: str, *, today: date) -> dict:
                     "at": e.at.isoformat(timespec="seconds") + "Z", "reason": e.reason, "hash": e.hash}
                    for e in events],
         "deadlines": [{"stage": d.stage, "title": d.title, "started_on": _iso(d.started_on), "due": _iso(d.due),
-                       "met_on": _iso(d.met_on), "status": d.status, "provisional": d.provisional,
+                       "met_on": _iso(d.met_on), "status": shown_status(d.status, d.due, d.met_on), "provisional": d.provisional,
                        "paused_days": d.paused_days, "extended_days": d.extended_days, "limit": d.limit_days,
                        "unit": d.unit, "basis": d.basis, "confirmed": d.confirmed, "derivation": d.derivation}
                       for d in case.deadlines],

@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 
+from repair.domain.clocks import shown_status
 from repair.domain.errors import NotFound
 from repair.services.calendar import calendar_for
 from repair.services.runtime import LOCAL_TZ
@@ -113,6 +114,9 @@ def case_timeline(runtime, uow: UnitOfWork, case_no: str, *, today: date, as_of:
         # The stored derivation explains today's due date; as of an earlier date it may have changed since.
         clock["derivation"] = row.derivation if clock["due"] == row.due.isoformat() else None
         clock["workdays_over"] = _breach(calendar, clock, cutoff)
+        if clock["due"] and clock["met_on"]:
+            clock["status"] = shown_status(clock["status"], date.fromisoformat(clock["due"]),
+                                           date.fromisoformat(clock["met_on"]))
         deadlines.append(clock)
     deadlines.sort(key=lambda c: (c["started_on"] or "", c["stage"]))
     return {

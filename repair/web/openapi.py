@@ -57,7 +57,7 @@ CASE_SUMMARY = {"case_no": STR, "state": STR, "version": INT, "workflow": STR, "
 EVENT = {"seq": INT, "trigger": STR, "from": NSTR, "to": STR, "actor": STR, "at": {"type": "string"},
          "reason": NSTR, "hash": STR}
 DEADLINE = {"stage": STR, "title": STR, "started_on": DATE, "due": DATE, "met_on": NDATE,
-            "status": {"enum": ["running", "paused", "met", "cancelled"]}, "provisional": BOOL,
+            "status": {"enum": ["running", "paused", "met", "met_late", "cancelled"]}, "provisional": BOOL,
             "paused_days": INT, "extended_days": INT, "limit": INT, "unit": STR, "basis": STR, "confirmed": BOOL,
             "derivation": STR}
 DOCUMENT = {"id": INT, "kind": STR, "title": STR, "doc_no": NSTR, "version": INT, "supersedes": NINT,

@@ -67,7 +67,7 @@ def test_csv_report(report, timelines):
     figures = sections["# 各部门各流程各环节时限合规情况"]
     header = figures[0]
     assert header[:4] == ["部门代码", "部门", "流程", "环节"]
-    labels = ["案件数", "期限数", "已办结", "按时办结", "超时办结", "当前逾期", "一个工作日内到期", "未办结", "按时率",
+    labels = ["案件数", "期限数", "已办结", "按时办结", "超期完成", "当前逾期", "一个工作日内到期", "未办结", "按时率",
               "用时中位数（工作日）", "用时第90百分位（工作日）"]
     index = [header.index(label) for label in labels]
     assert {(r[0], r[2], r[3]): tuple(number(r[i]) for i in index) for r in figures[1:]} == expected_rows()
@@ -80,7 +80,7 @@ def test_xlsx_report(report, timelines):
     book = load_workbook(report("xlsx"))
     rows = list(book["各部门各流程各环节时限合规情况"].iter_rows(values_only=True))
     header = rows[0]
-    keys = [header.index(label) for label in ("案件数", "期限数", "已办结", "按时办结", "超时办结", "当前逾期",
+    keys = [header.index(label) for label in ("案件数", "期限数", "已办结", "按时办结", "超期完成", "当前逾期",
                                               "一个工作日内到期", "未办结", "按时率", "用时中位数（工作日）",
                                               "用时第90百分位（工作日）")]
     assert {(r[0], r[2], r[3]): tuple(r[i] for i in keys) for r in rows[1:]} == EXPECTED
