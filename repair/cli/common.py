@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Iterable
 from datetime import date
+from pathlib import Path
 
 import click
 
-from repair.services.runtime import Runtime, build_runtime, local_now
+# Imports of the services, the database and the letters stay inside the functions: a command that does not use
+# them (e.g. `repair uscc check`) must not pay for loading them.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def runtime() -> Runtime:
+def runtime():
     """The runtime for this command (settings from REPAIR_* variables), closed when the command ends."""
+    from repair.services.runtime import Runtime, build_runtime
+
     ctx = click.get_current_context()
     found = ctx.find_object(Runtime)
     if found is None:
@@ -23,6 +31,8 @@ def runtime() -> Runtime:
 
 def now():
     """The current instant in the district's time zone."""
+    from repair.services.runtime import local_now
+
     return local_now()
 
 
@@ -31,8 +41,23 @@ def echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def parse_day(value: str) -> date:
+    """A strict YYYY-MM-DD date within FIRST_YEAR..LAST_YEAR, else ValueError with a bilingual reason."""
+    text = str(value).strip()
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(f"日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD, got {value!r}")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"日期不存在 / no such date {value!r}") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"日期应在 {FIRST_YEAR}–{LAST_YEAR} 年之间 / date must lie in {FIRST_YEAR}..{LAST_YEAR}, "
+                         f"got {value!r}")
+    return day
+
+
 class DateType(click.ParamType):
-    """A YYYY-MM-DD date with a bilingual error."""
+    """A YYYY-MM-DD date (no other ISO forms) between 1900 and 2200, with a bilingual error."""
 
     name = "date"
 
@@ -40,9 +65,56 @@ class DateType(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(value)
-        except (TypeError, ValueError):
-            self.fail(f"日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD, got {value!r}", param, ctx)
+            return parse_day(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+class OneOf(click.ParamType):
+    """One of a set of values known only at run time (workflow states, portals…); the error lists them."""
+
+    name = "value"
+
+    def __init__(self, values: Callable[[], Iterable[str]], what: str):
+        self._values, self.what = values, what
+
+    def convert(self, value, param, ctx):
+        allowed = sorted(set(self._values()))
+        if value in allowed:
+            return value
+        self.fail(f"未知的{self.what} {value!r}，可选 / unknown {value!r}, expected one of: {', '.join(allowed)}",
+                  param, ctx)
+
+
+class UsccFilter(click.ParamType):
+    """A unified social credit code used as a filter: it must be a valid code (else no row could ever match)."""
+
+    name = "uscc"
+
+    def convert(self, value, param, ctx):
+        from repair.domain.uscc import check_uscc
+
+        result = check_uscc(value)
+        if not result.valid:
+            self.fail(f"统一社会信用代码无效 / invalid USCC {value!r}: {result.reason}", param, ctx)
+        return result.code
+
+
+def writable_out(path: str) -> Path:
+    """An --out path whose folder exists and is writable, else ValidationError (exit 2) with path and reason."""
+    import os
+
+    from repair.domain.errors import ValidationError
+
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise ValidationError(f"输出路径是目录：{path} / --out {path} is a directory", "out")
+    if not folder.is_dir():
+        raise ValidationError(f"输出目录不存在：{folder} / --out folder {folder} does not exist", "out")
+    if not os.access(folder, os.W_OK):
+        raise ValidationError(f"输出目录不可写：{folder} / --out folder {folder} is not writable", "out")
+    return target
 
 
 DATE = DateType()

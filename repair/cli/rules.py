@@ -7,7 +7,6 @@ from datetime import date
 import click
 
 from repair.cli.common import DATE, echo_json, now
-from repair.domain.rules import publicity_window, regime_in_force
 from repair.domain.uscc import check_uscc
 
 
@@ -26,6 +25,8 @@ def rules() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def window(channel, tier, decided_on: date, published_on, sector, as_of, as_json) -> None:
     """计算最短、最长公示期届满日与最早申请日 / compute the publicity window."""
+    from repair.domain.rules import publicity_window, regime_in_force  # (loads the regimes only when asked)
+
     as_of = as_of or now().date()
     regime = regime_in_force(channel, as_of)
     result = publicity_window(regime, tier=tier, decided_on=decided_on, published_on=published_on, sector=sector)
