@@ -77,7 +77,9 @@ class RepairGroup(click.Group):
         except DomainError as error:
             click.echo(f"错误 / error: {_one_line(error)}", err=True)
             ctx.exit(exit_code_for(error))
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt, BrokenPipeError):
+        except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+            ctx.exit(_quiet_closed_stdout())
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except UnicodeDecodeError as error:
             click.echo(f"错误 / error: 输入不是 UTF-8 文本 / input is not UTF-8 text ({error.reason} at byte "
@@ -103,7 +105,7 @@ def _register() -> None:
 
 
 def _quiet_closed_stdout() -> int:
-    # Later writes (and the interpreter's final flush) go nowhere instead of raising again.
+    """Exit code for a closed standard output; later writes (and the final flush) go nowhere instead of failing."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

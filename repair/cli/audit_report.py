@@ -7,16 +7,17 @@ from pathlib import Path
 
 import click
 
-from repair.cli.common import DateType, now, runtime
+from repair.cli.common import DateType, OneOf, OutFile, department_codes, now, runtime
 from repair.services.audit_reports import FORMATS, audit_report, render
 
 
 @click.command("report")
 @click.option("--from", "start", type=DateType(), required=True, help="期限起算日不早于 / first day (YYYY-MM-DD)")
 @click.option("--to", "end", type=DateType(), required=True, help="期限起算日不晚于 / last day (YYYY-MM-DD)")
-@click.option("--department", default=None, help="部门代码 / department code (default: all)")
+@click.option("--department", type=OneOf(department_codes, "部门 / department"), default=None,
+              help="部门代码 / department code (default: all)")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--out", type=OutFile(), required=True)
 @click.option("--today", type=DateType(), default=None, help="统计截至日 / as-of day (default: today)")
 def report(start: date, end: date, department: str | None, fmt: str, out: Path, today: date | None) -> None:
     """生成时限合规审计报告 / write the time-limit compliance report (PDF sealed by the auditing department)."""

@@ -7,7 +7,7 @@ from datetime import date
 
 import click
 
-from repair.cli.common import DATE, echo_json, now, read_text_file, runtime
+from repair.cli.common import DATE, echo_json, now, parse_day, read_text_file, runtime
 from repair.domain.errors import ValidationError
 from repair.services.calendar import calendar_for, load_overrides
 from repair.services.users import load_actor
@@ -22,7 +22,7 @@ def calendar() -> None:
 @click.argument("start", type=DATE, required=False)
 @click.argument("n", type=click.IntRange(0, 100000), required=False)
 @click.option("--json", "as_json", is_flag=True, help="输出 due、provisional、derivation")
-@click.option("--batch", type=click.File("r", encoding="utf-8"), help="每行 'YYYY-MM-DD N' 的文件，- 为标准输入")
+@click.option("--batch", type=click.Path(dir_okay=False, allow_dash=True), help="每行 'YYYY-MM-DD N' 的文件，- 为标准输入")
 def add_workdays(start: date | None, n: int | None, as_json: bool, batch) -> None:
     """START 之后第 N 个工作日（次日起算）/ the N-th working day after START."""
     rt = runtime()
@@ -31,7 +31,7 @@ def add_workdays(start: date | None, n: int | None, as_json: bool, batch) -> Non
     if batch is not None:
         if start is not None:
             raise ValidationError("--batch 与 START N 不能同时使用 / use either --batch or START N")
-        _batch(cal, batch)
+        _batch(cal, read_text_file(batch).splitlines())
         return
     if start is None or n is None:
         raise ValidationError("需要 START 和 N / START and N are required (or --batch FILE)")
@@ -51,8 +51,8 @@ def _batch(cal, stream) -> None:
             continue
         parts = text.split()
         try:
-            start, n = date.fromisoformat(parts[0]), int(parts[1])
-            if len(parts) != 2 or n < 0:
+            start, n = parse_day(parts[0]), int(parts[1])
+            if len(parts) != 2 or not 0 <= n <= 100000:
                 raise ValueError
         except (ValueError, IndexError):
             raise ValidationError(f"第 {number} 行格式应为 'YYYY-MM-DD N' / line {number}: expected 'YYYY-MM-DD N', "

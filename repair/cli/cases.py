@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from repair.cli.common import echo_json, now, runtime
+from repair.cli.common import OneOf, UsccFilter, department_codes, echo_json, now, runtime
+from repair.domain.workflow_load import RECORD_KINDS
 from repair.domain.errors import DomainError
 from repair.services.cases import fire as fire_trigger
 from repair.services.cases import local_date
@@ -19,10 +20,18 @@ def case() -> None:
     """信用修复案件 / repair cases."""
 
 
+def _states():
+    return {state for wf in runtime().workflows.current.values() for state in wf.states}
+
+
+def _workflows():
+    return set(runtime().workflows.current)
+
+
 @case.command("list")
-@click.option("--state")
-@click.option("--workflow")
-@click.option("--department")
+@click.option("--state", type=OneOf(_states, "状态 / state"))
+@click.option("--workflow", type=OneOf(_workflows, "流程 / workflow"))
+@click.option("--department", type=OneOf(department_codes, "部门 / department"))
 @click.option("--limit", type=click.IntRange(1, 500))
 @click.option("--offset", type=click.IntRange(0), default=0)
 @click.option("--json", "as_json", is_flag=True)
@@ -95,9 +104,9 @@ def records() -> None:
 
 
 @records.command("list")
-@click.option("--kind")
-@click.option("--uscc")
-@click.option("--authority")
+@click.option("--kind", type=click.Choice(RECORD_KINDS))
+@click.option("--uscc", type=UsccFilter())
+@click.option("--authority", type=OneOf(department_codes, "认定单位 / authority"))
 @click.option("--limit", type=click.IntRange(1, 100000))
 @click.option("--json", "as_json", is_flag=True)
 def records_list(kind, uscc, authority, limit, as_json) -> None:

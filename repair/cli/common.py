@@ -86,6 +86,17 @@ class OneOf(click.ParamType):
                   param, ctx)
 
 
+def department_codes() -> set[str]:
+    """The department codes in the database (for --department / --authority options)."""
+    from sqlalchemy import select
+
+    from repair.store.models import Department
+
+    rt = runtime()
+    with rt.uow(read_only=True) as uow:
+        return set(uow.session.scalars(select(Department.code)))
+
+
 class UsccFilter(click.ParamType):
     """A unified social credit code used as a filter: it must be a valid code (else no row could ever match)."""
 
@@ -121,10 +132,14 @@ DATE = DateType()
 
 
 def read_text_file(path: str, encoding: str = "utf-8-sig") -> str:
-    """A text file's contents, or ValidationError (exit 2) naming the path and why it cannot be read."""
+    """A text file's contents (`-`: standard input), or ValidationError (exit 2) naming the path and the reason."""
     from repair.domain.errors import ValidationError
 
+    import sys
+
     try:
+        if path == "-":
+            return sys.stdin.buffer.read().decode(encoding)
         with open(path, encoding=encoding) as handle:
             return handle.read()
     except UnicodeDecodeError as error:
@@ -133,3 +148,36 @@ def read_text_file(path: str, encoding: str = "utf-8-sig") -> str:
     except OSError as error:
         raise ValidationError(f"无法读取文件：{path}（{error.strerror}）/ cannot read {path}: {error.strerror}",
                               "file") from None
+
+
+class OutFile(click.ParamType):
+    """An output file (`--out`): its folder must exist and be writable; checked before any work is done."""
+
+    name = "file"
+
+    def convert(self, value, param, ctx):
+        from repair.domain.errors import ValidationError
+
+        try:
+            return writable_out(value)
+        except ValidationError as error:
+            self.fail(str(error), param, ctx)
+
+
+class OutDir(click.ParamType):
+    """An output folder (`--out DIR`): created if its parent exists; it must end up a writable folder."""
+
+    name = "dir"
+
+    def convert(self, value, param, ctx):
+        import os
+
+        target = Path(value)
+        try:
+            target.mkdir(exist_ok=True)
+        except OSError as error:
+            self.fail(f"无法创建输出目录：{value}（{error.strerror}）/ cannot create --out folder {value}: "
+                      f"{error.strerror}", param, ctx)
+        if not target.is_dir() or not os.access(target, os.W_OK):
+            self.fail(f"输出目录不可写：{value} / --out folder {value} is not writable", param, ctx)
+        return target

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from repair.cli.common import echo_json, now, runtime
+from repair.cli.common import OutDir, OutFile, echo_json, now, read_text_file, runtime
 from repair.domain.errors import ValidationError
 from repair.services.users import load_actor
 
@@ -20,8 +20,8 @@ def letters() -> None:
 @letters.command("paired")
 @click.argument("decision_no", required=False)
 @click.option("--authority", help="部门代码（文号重复时）/ department code when decision numbers clash")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="把两份 PDF 写入此目录")
-@click.option("--batch", type=click.File("r", encoding="utf-8"), help="每行一个文号的文件，- 为标准输入")
+@click.option("--out", "out_dir", type=OutDir(), help="把两份 PDF 写入此目录")
+@click.option("--batch", type=click.Path(dir_okay=False, allow_dash=True), help="每行一个文号的文件，- 为标准输入")
 @click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True, help="批量时的进程数")
 @click.option("--actor", default="system", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -35,7 +35,8 @@ def paired(decision_no, authority, out_dir, batch, workers, actor, as_json) -> N
             raise ValidationError("--batch 与 DECISION_NO 不能同时使用 / use either --batch or DECISION_NO")
         from repair.services.batch import prepare_batch
 
-        numbers = [line.strip() for line in batch if line.strip() and not line.startswith("#")]
+        numbers = [line.strip() for line in read_text_file(batch).splitlines()
+                   if line.strip() and not line.startswith("#")]
         summary = prepare_batch(rt, numbers, actor=who, workers=workers, out_dir=out_dir,
                                 progress=click.get_text_stream("stderr").isatty())
         click.echo(json.dumps(summary, ensure_ascii=False) if as_json else
@@ -101,7 +102,7 @@ def list_(case_no, as_json) -> None:
 
 @letters.command("get")
 @click.argument("document_id", type=int)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--out", type=OutFile(), required=True)
 def get(document_id: int, out: Path) -> None:
     """导出文书 PDF / write a stored document to a file."""
     from repair.services.documents import document_pdf

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import click
 
-from repair.cli.common import DATE, echo_json, now, runtime
+from repair.cli import EXIT_CHECK_FAILED, EXIT_NOT_COMPARED
+from repair.cli.common import DATE, OneOf, echo_json, now, read_text_file, runtime
 from repair.services.users import load_actor
+
+
+def _portals():
+    return {p.name for p in runtime().settings.sync_portals}
+
+
+PORTAL = OneOf(_portals, "门户 / portal")
 
 
 @click.group("sync")
@@ -15,7 +23,7 @@ def sync() -> None:
 
 @sync.command("run")
 @click.option("--once", is_flag=True, help="只处理一轮到期消息 / a single pass")
-@click.option("--portal", help="只投递到此门户 / only this portal")
+@click.option("--portal", type=PORTAL, help="只投递到此门户 / only this portal")
 @click.option("--interval", type=click.FloatRange(0.1), default=30.0, show_default=True, help="轮询间隔（秒）")
 @click.option("--max-seconds", type=click.FloatRange(1), help="运行多久后退出 / stop after this long")
 @click.option("--json", "as_json", is_flag=True)
@@ -41,7 +49,7 @@ def run(once: bool, portal: str | None, interval: float, max_seconds: float | No
 @sync.command("outbox")
 @click.option("--status", type=click.Choice(["pending", "sent", "dead"]))
 @click.option("--case", "case_no")
-@click.option("--portal")
+@click.option("--portal", type=PORTAL)
 @click.option("--json", "as_json", is_flag=True)
 def outbox_(status, case_no, portal, as_json) -> None:
     """发件箱：状态、次数、最近错误、回执 / the outbox: status, attempts, last error, receipt."""
@@ -70,11 +78,12 @@ def dead_letters(retry_id: int | None, actor: str, as_json: bool) -> None:
 
 
 @sync.command("reconcile")
-@click.option("--portal")
+@click.option("--portal", type=PORTAL)
 @click.option("--since", type=DATE, help="只比对此日期以后的结论 / conclusions since YYYY-MM-DD")
 @click.option("--json", "as_json", is_flag=True)
 def reconcile_(portal: str | None, since, as_json: bool) -> None:
-    """比对各门户的状态与本地结论；有差异时退出码 1 / compare portal statuses with ours (exit 1 on differences)."""
+    """比对各门户的状态与本地结论；有差异时退出码 1，有门户未能比对时 5
+    / compare portal statuses with ours (exit 1 on differences, 5 when a portal could not be compared)."""
     from datetime import datetime
 
     from repair.services.runtime import LOCAL_TZ
@@ -92,19 +101,25 @@ def reconcile_(portal: str | None, since, as_json: bool) -> None:
                        f"{'（' + d.our_status + '）' if d.our_status else ''}，门户 {d.theirs or '—'}")
         for name, why in report["unavailable"].items():
             click.echo(f"{name:<12} 未比对 / not compared: {why}", err=True)
-        click.echo(f"差异 {len(differences)} 处 / {len(differences)} differences")
+        unavailable = report["unavailable"]
+        click.echo(f"差异 {len(differences)} 处 / {len(differences)} differences"
+                   + (f"；{len(unavailable)} 个门户未比对 / {len(unavailable)} portals not compared"
+                      if unavailable else ""))
     if differences:
-        raise SystemExit(1)
+        raise SystemExit(EXIT_CHECK_FAILED)
+    if report["unavailable"]:  # nothing different among what was compared, but not everything was
+        raise SystemExit(EXIT_NOT_COMPARED)
 
 
 @sync.command("import-recognitions")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True)
-def import_recognitions(file, as_json: bool) -> None:
+def import_recognitions(file: str, as_json: bool) -> None:
     """导入其他门户的修复结论（JSON Lines）/ import repairs concluded on other portals (JSON Lines)."""
     from repair.services.recognition import import_lines
 
-    summary = import_lines(runtime(), file, now=now())
+    text = read_text_file(file)
+    summary = import_lines(runtime(), text.splitlines(), now=now())
     if as_json:
         echo_json(summary)
     else:
@@ -118,7 +133,7 @@ def import_recognitions(file, as_json: bool) -> None:
 
 
 @sync.command("portal-token")
-@click.argument("portal")
+@click.argument("portal", type=PORTAL)
 @click.option("--days", type=click.IntRange(1, 366), default=90, show_default=True)
 def portal_token(portal: str, days: int) -> None:
     """为门户客户端签发访问令牌（只显示一次）/ issue a portal client's API token (shown once)."""

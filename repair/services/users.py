@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import select
@@ -26,14 +27,24 @@ def load_actor(uow: UnitOfWork, username: str) -> Actor:
     return Actor(username=user.username, role=user.role, department=user.department_code, uscc=user.uscc)
 
 
+USERNAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
 def add_user(uow: UnitOfWork, *, username: str, role: str, now: datetime, department: str | None = None,
              uscc: str | None = None, password: str | None = None, display_name: str = "") -> User:
     """Create a user; officers, reviewers bind to a department, enterprise users to a USCC."""
     username = (username or "").strip()
-    if not username or len(username) > 64 or username == SYSTEM:
-        raise ValidationError(f"用户名无效 / invalid username {username!r}", "username")
+    if not username or len(username) > 64 or username == SYSTEM or not USERNAME.fullmatch(username):
+        raise ValidationError(f"用户名无效（仅限字母、数字、_ . -，至多 64 位）/ invalid username {username!r}: "
+                              "letters, digits, _ . - only, at most 64", "username")
     if role not in HUMAN_ROLES:
         raise ValidationError(f"角色无效 / invalid role {role!r} (expected {', '.join(HUMAN_ROLES)})", "role")
+    # Options that do not apply to the role are refused rather than silently dropped.
+    if department and role not in ("officer", "reviewer"):
+        raise ValidationError(f"{role} 不属于部门，不能指定 --department / --department does not apply to {role}",
+                              "department")
+    if uscc and role != "enterprise":
+        raise ValidationError(f"只有企业用户可指定 --uscc / --uscc does not apply to {role}", "uscc")
     if role in ("officer", "reviewer") and not department:
         raise ValidationError(f"{role} 必须指定部门 / --department is required for {role}", "department")
     if role == "enterprise":
