@@ -114,6 +114,9 @@ def _import(runtime, kind: _Kind, path: Path, *, actor: str, now: datetime, fmt:
             progress: Callable[[int], None] | None) -> ImportSummary:
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValidationError(f"批量大小应在 1–{MAX_BATCH} 之间 / batch size must be 1..{MAX_BATCH}", "batch_size")
+    target = rejects_path or path.with_name(path.name + ".rejects.csv")
+    # A previous run's rejects never outlive this run: removed now, written again only if this run rejects rows.
+    _remove_rejects(target)
     fmt = detect_format(path, fmt)
     sha256, _ = file_digest(path, fmt)
     stamp = utc_naive(now)
@@ -136,7 +139,6 @@ def _import(runtime, kind: _Kind, path: Path, *, actor: str, now: datetime, fmt:
             _commit_batch(runtime, kind, rules, pending, ordinal, run_id, actor, stamp)
         if progress:
             progress(ordinal)
-    target = rejects_path or path.with_name(path.name + ".rejects.csv")
     return _finish(runtime, run_id, kind.name, resume_after, target, stamp)
 
 
@@ -191,10 +193,19 @@ def _finish(runtime, run_id: int, kind: str, resume_after: int, target: Path,
         rejects = uow.session.execute(select(ImportReject.row, ImportReject.field, ImportReject.value,
                                              ImportReject.reason).where(ImportReject.import_run_id == run_id)
                                       .order_by(ImportReject.row, ImportReject.id)).all()
-        _write_rejects(target, rejects)
+        if rejects:
+            _write_rejects(target, rejects)
         return ImportSummary(run_id=run.id, kind=kind, rows_read=run.rows_read, stored=run.rows_stored,
                              updated=run.rows_updated, unchanged=run.rows_unchanged,
                              rejected=run.rows_rejected, resumed_after=resume_after, rejects_path=target)
+
+
+def _remove_rejects(target: Path) -> None:
+    try:
+        target.unlink(missing_ok=True)
+    except OSError as error:
+        raise ValidationError(f"无法删除旧的拒绝明细文件 / cannot remove the old rejects file: {target} "
+                              f"({error.strerror})", "rejects") from error
 
 
 def _write_rejects(target: Path, rejects: Iterable) -> None:
