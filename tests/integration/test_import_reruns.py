@@ -73,4 +73,4 @@ def test_unchanged_rows_cost_a_constant_number_of_statements(world, tmp_path):
     if world.engine.dialect.name == "postgresql":
         # The keys travel as one array per key column (PostgreSQL plans a long row-value IN list as an OR chain
         # rechecked row by row: 20 s for 5,000 keys): no statement's parameters grow with the batch.
-        assert largest_statement < 10, largest_statement
+        assert largest_statement < 50, largest_statement  # (a row-value IN of 400 keys: 800)
