@@ -39,6 +39,24 @@ DEFAULT_PORTALS = (
 
 
 @dataclass(frozen=True)
+class SecuritySettings:
+    """Sign-in, session and proxy policy (README: Security); every value has a REPAIR_* variable."""
+
+    # Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed (empty: none).
+    trusted_proxies: tuple[str, ...] = ()
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 8
+    lock_after_failures: int = 5
+    lock_minutes: int = 15
+    # Per client address: failures before delays start, and the longest delay (seconds).
+    address_free_failures: int = 10
+    address_max_delay: int = 60
+    password_max_age_days: int = 90  # 0: passwords never expire
+    mfa_roles: tuple[str, ...] = ("admin", "security_admin", "audit_admin", "reviewer", "auditor")
+    totp_issuer: str = "信用修复系统"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable, resolved once at start."""
 
@@ -91,6 +109,7 @@ class Settings:
     blob_store: str | None = None
     jobs: str = "inline"
     worker_heartbeat: float = 10.0
+    security: SecuritySettings = SecuritySettings()
 
     @property
     def keys_dir(self) -> Path:
@@ -168,6 +187,33 @@ def load_settings(environ: dict | None = None) -> Settings:
         blob_store=(env.get("REPAIR_BLOB_STORE") or "").strip().lower() or None,
         jobs=(env.get("REPAIR_JOBS") or ("queue" if _is_postgresql(url) else "inline")).strip().lower(),
         worker_heartbeat=float(env.get("REPAIR_WORKER_HEARTBEAT") or 10),
+        security=_security(env),
+    )
+
+
+def _security(env) -> SecuritySettings:
+    """REPAIR_TRUSTED_PROXIES, REPAIR_SESSION_*, REPAIR_LOCK_*, REPAIR_PASSWORD_MAX_AGE_DAYS, REPAIR_MFA_ROLES."""
+    base = SecuritySettings()
+
+    def number(name: str, default: int) -> int:
+        value = env.get(name)
+        if value is None or not value.strip():
+            return default
+        if not value.strip().isascii() or not value.strip().isdigit():
+            raise ValueError(f"{name} 须为非负整数 / {name} must be a non-negative integer, got {value!r}")
+        return int(value)
+
+    return SecuritySettings(
+        trusted_proxies=_names(env.get("REPAIR_TRUSTED_PROXIES"), ()),
+        session_idle_minutes=number("REPAIR_SESSION_IDLE_MINUTES", base.session_idle_minutes),
+        session_absolute_hours=number("REPAIR_SESSION_HOURS", base.session_absolute_hours),
+        lock_after_failures=number("REPAIR_LOCK_AFTER_FAILURES", base.lock_after_failures),
+        lock_minutes=number("REPAIR_LOCK_MINUTES", base.lock_minutes),
+        address_free_failures=number("REPAIR_ADDRESS_FREE_FAILURES", base.address_free_failures),
+        address_max_delay=number("REPAIR_ADDRESS_MAX_DELAY", base.address_max_delay),
+        password_max_age_days=number("REPAIR_PASSWORD_MAX_AGE_DAYS", base.password_max_age_days),
+        mfa_roles=_names(env.get("REPAIR_MFA_ROLES"), base.mfa_roles),
+        totp_issuer=env.get("REPAIR_TOTP_ISSUER") or base.totp_issuer,
     )
 
 

@@ -4,6 +4,7 @@ a runtime, a fixed clock, and factories for departments, users, records and case
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from repair.services.workflows import WorkflowRegistry
 from repair.store.db import make_engine, normalise_url
 from repair.store.migrate import upgrade
 from repair.store.models import Base, Department, Fulfilment, Record
+from tests.security_support import enrol_all, one_time_code
 
 PG_ADMIN_URL = os.environ.get("REPAIR_TEST_DATABASE_URL")
 
@@ -244,6 +246,8 @@ def web(world, settings, registry, now):
         uow.commit()
     app = create_app(settings)
     app.extensions["repair"].__dict__["workflows"] = registry
+    # Users whose role signs in with a second factor have enrolled one (known secrets, see security_support).
+    app.extensions["test_totp"] = enrol_all(world, settings.security.mfa_roles, now)
     yield app
     app.extensions["repair"].dispose()
 
@@ -255,14 +259,37 @@ def csrf_of(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
+def otp_for(app, username: str) -> str | None:
+    """A fresh one-time code for `username` when their role needs one (else None)."""
+    state = app.extensions.get("test_totp", {})
+    return one_time_code(state, username) if username in state else None
+
+
+def finish_sign_in(app, client, response, username: str):
+    """Answer the second-factor step a sign-in may lead to; returns the final response (a 302 when signed in)."""
+    if response.status_code == 302 and response.headers["Location"].startswith("/login/second-factor"):
+        page = client.get("/login/second-factor").get_data(as_text=True)
+        response = client.post("/login/second-factor", data={"code": otp_for(app, username),
+                                                              "csrf_token": csrf_of(page)})
+    elif response.status_code == 302 and response.headers["Location"].startswith("/login/enrol"):
+        # Not enrolled yet (e.g. just made a reviewer): scan the "QR code" like a user would.
+        page = client.get("/login/enrol").get_data(as_text=True)
+        secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+        app.extensions.setdefault("test_totp", {})[username] = {"secret": secret, "last": None, "codes": []}
+        client.post("/login/enrol", data={"code": otp_for(app, username), "csrf_token": csrf_of(page)})
+        response = client.get("/login")  # signed in: the sign-in page sends the user to their pages
+    return response
+
+
 @pytest.fixture
 def login(web):
-    """A test client signed in as a `world` user."""
+    """A test client signed in as a `world` user (with the second factor where the role needs it)."""
 
     def sign_in(username: str):
         client = web.test_client()
         token = csrf_of(client.get("/login").get_data(as_text=True))
         response = client.post("/login", data={"username": username, "password": WEB_PASSWORD, "csrf_token": token})
+        response = finish_sign_in(web, client, response, username)
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from repair.cli.common import echo_json, runtime
+from repair.services.security.log import verify_security_log
 
 
 @click.group("audit")
@@ -21,9 +22,14 @@ def verify(as_json: bool) -> None:
 
     rt = runtime()
     with rt.uow(read_only=True) as uow:
+<<<<<<< HEAD
         report = verify_all(rt, uow)
+        security = verify_security_log(uow)  # the security log's own chain (repair.services.security.log)
+    intact = report.intact and security.intact
     if as_json:
-        echo_json({"intact": report.intact, "cases_checked": report.checked("cases"),
+        echo_json({"intact": intact, "cases_checked": report.checked("cases"),
+                   "security_log": {"intact": security.intact, "events_checked": security.events_checked,
+                                    "problems": security.problems},
                    "events_checked": report.checked("events"),
                    "checked": {r.name: r.checked for r in report.results}, "broken": report.broken})
     else:
@@ -35,7 +41,32 @@ def verify(as_json: bool) -> None:
                         if what in counted)
         status = "完好 / intact" if report.intact else f"{len(report.broken)} 处被篡改 / {len(report.broken)} tampered"
         click.echo(f"已校验 {counted.get('cases', 0)} 个案件、{counted.get('events', 0)} 条事件{extra}：{status}")
-    if not report.intact:
+        for problem in security.problems:
+            click.echo(f"安全日志 / security log: {problem}")
+        click.echo(f"已校验安全日志 {security.events_checked} 条 / security log checked: "
+                   f"{'完好 / intact' if security.intact else '被破坏 / broken'}")
+    if not intact:
+=======
+        report = verify_history(uow)
+        security = verify_security_log(uow)  # the security log's own chain (repair.services.security.log)
+    if as_json:
+        echo_json({"intact": report.intact and security.intact, "cases_checked": report.cases_checked,
+                   "events_checked": report.events_checked, "broken": report.broken,
+                   "security_log": {"intact": security.intact, "events_checked": security.events_checked,
+                                    "problems": security.problems}})
+    else:
+        for case_no, problems in sorted(report.broken.items()):
+            click.echo(f"{case_no}: 历史被篡改 / chain broken")
+            for problem in problems:
+                click.echo(f"    {problem}")
+        status = "完好 / intact" if report.intact else f"{len(report.broken)} 个案件的历史链被破坏 / broken"
+        click.echo(f"已校验 {report.cases_checked} 个案件、{report.events_checked} 条事件：{status}")
+        for problem in security.problems:
+            click.echo(f"安全日志 / security log: {problem}")
+        click.echo(f"已校验安全日志 {security.events_checked} 条 / security log checked: "
+                   f"{'完好 / intact' if security.intact else '被破坏 / broken'}")
+    if not (report.intact and security.intact):
+>>>>>>> b8cfdb6 (Web security baseline (issue 12): server-side sessions (idle 30 min, absolute 8 h, revoked on logout/password/role/lock, listed and ended by the security administrator; reads take no write lock), sign-in throttling per account and per address behind REPAIR_TRUSTED_PROXIES (ProxyFix), TOTP second factor with QR enrolment and recovery codes, password policy with history, expiry and forced first change, 三员分立 (system/security/audit administrators), append-only hash-chained security log checked by repair audit verify, input bounds (ids, JSON depth/size, NFC text without control/unassigned characters), security headers with CSP, /healthz and /readyz, If-Match * refused and current ETag after the automatic step, future recognitions refused; a regression test per probe finding, schemathesis over every operation and role)
         raise SystemExit(1)
 
 

@@ -32,8 +32,13 @@ def demo() -> None:
     click.echo(f"演示数据 / demo data: {summary['enterprises']} enterprises, {summary['records']} records, "
                f"{summary['cases']} cases")
     click.echo("演示账号（密码均为 / every password: %s）:" % summary["password"])
+    roles = rt.settings.security.mfa_roles
     for login in summary["logins"]:
-        click.echo(f"  {login['username']:<22} {login['role']:<10} {login['department'] or login['uscc'] or ''}")
+        mark = "  + 动态口令 / TOTP" if login["role"] in roles and summary["totp_secret"] else ""
+        click.echo(f"  {login['username']:<22} {login['role']:<14} {login['department'] or login['uscc'] or ''}{mark}")
+    if summary["totp_secret"]:
+        click.echo(f"动态口令密钥（标注 TOTP 的账户共用，可添加到任一身份验证器应用）/ TOTP secret of the accounts marked "
+                   f"TOTP: {summary['totp_secret']}")
 
 
 @click.command("serve")

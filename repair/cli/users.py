@@ -7,6 +7,9 @@ import sys
 import click
 
 from repair.cli.common import echo_json, now, runtime
+from repair.services.security.admin import console_enrol
+from repair.services.security.mfa import provisioning_uri
+from repair.services.security.passwords import set_password
 from repair.services.users import add_user, list_users
 
 
@@ -31,7 +34,9 @@ def list_(as_json: bool) -> None:
 
 @users.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["enterprise", "officer", "reviewer", "auditor", "admin"]), required=True)
+@click.option("--role", type=click.Choice(["enterprise", "officer", "reviewer", "auditor", "admin", "security_admin",
+                                         "audit_admin"]), required=True,
+              help="admin/security_admin/audit_admin: 三员分立，各为独立账户 / three separate administrator accounts")
 @click.option("--department")
 @click.option("--uscc")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码 / read the password from stdin")
@@ -39,7 +44,17 @@ def add(username: str, role: str, department: str | None, uscc: str | None, pass
     """新增用户 / add a user."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     rt = runtime()
+    secret = None
     with rt.uow() as uow:
-        add_user(uow, username=username, role=role, department=department, uscc=uscc, password=password, now=now())
+        user = add_user(uow, username=username, role=role, department=department, uscc=uscc, now=now())
+        uow.flush()
+        if password is not None:
+            set_password(uow, user, password, now=now())  # the password policy applies at the console too
+        if role in rt.settings.security.mfa_roles:
+            # The operator hands the secret over in person; the account signs in with its codes at once.
+            secret = console_enrol(uow, username, now=now())
         uow.commit()
     click.echo(f"已添加用户 / added user {username} ({role})")
+    if secret:
+        click.echo(f"动态口令密钥 / TOTP secret: {secret}")
+        click.echo(f"  {provisioning_uri(secret, username, rt.settings.security.totp_issuer)}")

@@ -99,3 +99,33 @@ class IneligibleApplication(NotEligible):
     def __init__(self, message: str, failed: list[str] | tuple[str, ...], details: list[dict]):
         super().__init__(message, failed)
         self.details = details
+
+
+class UnsafeInput(ValidationError):
+    """Input carries a refused character or is out of bounds (HTTP 400): control, unassigned, bidi override."""
+
+
+class PasswordPolicyViolation(ValidationError):
+    """A new password breaks the password policy; `problems` lists every rule it breaks."""
+
+    def __init__(self, message: str, problems: list[str]):
+        super().__init__(message, "password")
+        self.problems = list(problems)
+
+
+
+
+class SecondFactorRequired(AuthenticationFailed):
+    """The password was right but this account needs a TOTP or recovery code as well."""
+
+
+class SeparationOfDuties(ValidationError):
+    """三员分立: the change would let one account (or the actor itself) hold two administrator duties."""
+
+
+class SessionEnded(AuthenticationFailed):
+    """The server-side session was revoked, has been idle too long or reached its absolute lifetime."""
+
+
+class AccountLocked(RateLimited):
+    """The account is locked after repeated failures until `retry_after` seconds have passed (HTTP 429)."""

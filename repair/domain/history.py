@@ -51,13 +51,18 @@ def canonical(event: EventFacts) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def chain_hash(prev_hash: str, event: EventFacts) -> str:
-    """Hash of an event chained to its predecessor's hash."""
+def link(prev_hash: str, canonical_text: str) -> str:
+    """SHA-256 of a predecessor's hash and a record's canonical text: one link of a chain."""
     digest = hashlib.sha256()
     digest.update(prev_hash.encode("ascii"))
     digest.update(b"\n")
-    digest.update(canonical(event).encode("utf-8"))
+    digest.update(canonical_text.encode("utf-8"))
     return digest.hexdigest()
+
+
+def chain_hash(prev_hash: str, event: EventFacts) -> str:
+    """Hash of an event chained to its predecessor's hash."""
+    return link(prev_hash, canonical(event))
 
 
 @dataclass(frozen=True)

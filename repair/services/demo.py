@@ -16,7 +16,9 @@ from repair.services.cases import fire, submit_application
 from repair.services.runtime import LOCAL_TZ
 from repair.services.setup import ensure_keys
 from repair.services.users import add_user, list_users, load_actor
+from repair.services.security.admin import console_enrol
 from repair.store.models import Case, Department, Enterprise, Fulfilment, Record, User
+from repair.store.security_models import AccountSecurity
 
 PASSWORD = "demo-pass-2026"
 REASONS = {"refuse": "申请材料不属于本部门受理范围", "request_supplement": "请补充罚款缴纳凭证",
@@ -35,6 +37,8 @@ def load_demo(runtime, *, now: datetime, progress=print) -> dict:
         _departments_users_enterprises(uow, companies, now)
         for rec in records:
             _add_record(uow, rec, now)
+        uow.flush()
+        _enrol_second_factor(uow, runtime.settings.security.mfa_roles, now)
         uow.commit()
     ensure_keys(runtime, [(code, name) for code, name, _c, _s in demo_data.DEPARTMENTS])
     cases = _cases_in_every_state(runtime, now, progress)
@@ -57,6 +61,9 @@ def _departments_users_enterprises(uow, companies, now) -> None:
                      display_name=f"{name}{'审核员' if role == 'reviewer' else '经办人'}")
     add_user(uow, username="auditor", role="auditor", password=PASSWORD, now=now, display_name="区审计员")
     add_user(uow, username="admin", role="admin", password=PASSWORD, now=now, display_name="系统管理员")
+    # 三员分立: the security and audit administrators are accounts of their own.
+    add_user(uow, username="secadmin", role="security_admin", password=PASSWORD, now=now, display_name="安全管理员")
+    add_user(uow, username="auditadmin", role="audit_admin", password=PASSWORD, now=now, display_name="安全审计员")
     for i, company in enumerate(companies):
         uow.session.add(Enterprise(uscc=company.uscc, name=company.name, address=company.address,
                                    legal_representative=company.legal_representative, phone="021-6000" + f"{i:04d}"))
@@ -151,9 +158,21 @@ def _pick(roles, users, department, enterprise) -> Actor:
     return SYSTEM_ACTOR
 
 
+def _enrol_second_factor(uow, roles, now: datetime) -> None:
+    """Every demo account whose role needs a second factor shares one TOTP secret (printed by `repair demo`)."""
+    secret = None
+    for username in uow.session.scalars(select(User.username).where(User.role.in_(roles)).order_by(User.id)):
+        secret = console_enrol(uow, username, now=now, secret=secret)
+
+
+def _demo_totp_secret(uow) -> str | None:
+    return uow.session.scalar(select(AccountSecurity.totp_secret).join(User, User.id == AccountSecurity.user_id)
+                              .where(User.username == "admin"))
+
+
 def _summary(uow, cases: int) -> dict:
     logins = [u for u in list_users(uow) if u["role"] != "enterprise" or u["username"] in ("ent01", "ent02")]
     return {"enterprises": uow.session.scalar(select(func.count()).select_from(Enterprise)),
             "records": uow.session.scalar(select(func.count()).select_from(Record)),
             "cases": uow.session.scalar(select(func.count()).select_from(Case)),
-            "password": PASSWORD, "logins": logins, "created": cases}
+            "password": PASSWORD, "logins": logins, "created": cases, "totp_secret": _demo_totp_secret(uow)}

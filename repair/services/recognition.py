@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from repair.domain.errors import NotFound, ValidationError
 from repair.services.auth import token_digest
+from repair.services.cases import local_date
 from repair.services.history import append_event, utc_naive
 from repair.store.case_repo import load_case, save_case, set_record_status
 from repair.store.models import ApiToken, Case, Record, User
@@ -64,8 +65,11 @@ def issue_portal_token(runtime, portal: str, *, days: int, now: datetime) -> tup
     return token, username, expires
 
 
-def parse_recognition(data: dict) -> tuple[dict, list[dict]]:
-    """Clean an inbound recognition; returns (values, errors as {"field", "message"})."""
+def parse_recognition(data: dict, *, today: date) -> tuple[dict, list[dict]]:
+    """Clean an inbound recognition; returns (values, errors as {"field", "message"}).
+
+    The conclusion is a past event: a date after `today` (the receiving district's date) is refused.
+    """
     errors, values = [], {}
     for name, required, limit in (("reference", True, 100), ("decision_no", True, 100),
                                   ("authority", False, 16), ("uscc", False, 18)):
@@ -77,9 +81,16 @@ def parse_recognition(data: dict) -> tuple[dict, list[dict]]:
         else:
             values[name] = value.strip()
     try:
-        values["concluded_on"] = date.fromisoformat(str(data.get("concluded_on")))
+        raw = data.get("concluded_on")
+        if not isinstance(raw, str) or len(raw) != 10:
+            raise ValueError(raw)
+        values["concluded_on"] = date.fromisoformat(raw)
     except ValueError:
         errors.append({"field": "concluded_on", "message": "日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD"})
+    else:
+        if values["concluded_on"] > today:
+            errors.append({"field": "concluded_on",
+                           "message": "办结日期不能晚于今天 / the conclusion date cannot be in the future"})
     if data.get("outcome", "granted") != "granted":
         errors.append({"field": "outcome", "message": "只接受准予修复的结论 / only granted repairs are recognised"})
     return values, errors
@@ -123,7 +134,7 @@ def import_lines(runtime, lines: Iterable[str], *, now: datetime) -> dict:
                 raise ValidationError("每行须为 JSON 对象 / each line must be a JSON object")
             if data.get("source") not in known:
                 raise ValidationError(f"来源门户无效 / source must be one of {', '.join(known)}", "source")
-            values, errors = parse_recognition(data)
+            values, errors = parse_recognition(data, today=local_date(now))
             if errors:
                 raise ValidationError("；".join(f"{e['field']}: {e['message']}" for e in errors))
             result = recognise(runtime, source=data["source"], values=values, actor="system", now=now)

@@ -274,3 +274,4 @@ from repair.store import audit_indexes  # noqa: E402,F401
 from repair.store import evidence_models  # noqa: E402,F401
 from repair.store.cluster_models import Blob, BlobChunk, InstanceFile  # noqa: E402,F401
 from repair.store import calendar_models  # noqa: E402,F401
+from repair.store import security_models  # noqa: E402,F401

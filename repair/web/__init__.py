@@ -12,12 +12,17 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     """Build the Flask app around one Runtime (engine, workflows, calendar cache)."""
     settings = config if isinstance(config, Settings) else load_settings()
     app = Flask(__name__, template_folder=str(settings.templates_dir))
+    from repair.web import hardening
+
+    # Before any blueprint: bounded <int:> ids, NFC input, JSON limits, trusted proxies, security headers.
+    hardening.install(app, settings.security.trusted_proxies)
     from repair.web import api_auth, auth, deliveries, desk, errors, i18n, public, verify
     from repair.web import portal
     from repair.web import audit
     from repair.web import api
     from repair.web import api_exchange
     from repair.web import api_fulfilment
+    from repair.web import account, admin
 
     app.config.update(
         SECRET_KEY=auth.session_secret(settings),
@@ -41,6 +46,9 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     app.register_blueprint(desk.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(account.bp)
+    for blueprint in (admin.admin_bp, admin.security_bp, admin.log_bp):
+        app.register_blueprint(blueprint)
     if settings.seal_p12_dir is None:
         # The development PKI's TSA, OCSP responder and CRL at the URLs its certificates name (/pki/…).
         from werkzeug.middleware.dispatcher import DispatcherMiddleware

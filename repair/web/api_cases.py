@@ -67,11 +67,20 @@ def fire(case_no: str):
     if "If-Match" not in request.headers:
         return problem(428, "precondition-required", "缺少 If-Match 请求头 / If-Match required",
                        "请先读取案件，并在 If-Match 中带上其 ETag（案件版本）/ send the case's ETag in If-Match")
-    data = json_body(EVENT_FIELDS)
     tags = request.if_match
+    if tags.star_tag or not tags:
+        # "*" would match any version and skip the optimistic-concurrency check altogether.
+        return problem(428, "precondition-required", "If-Match 须为案件的 ETag / If-Match must name a version",
+                       "不接受 If-Match: *，请带上读取案件时得到的 ETag / send the case's ETag, not *")
+    data = json_body(EVENT_FIELDS)
     event = api_views.fire_event(runtime(), api_actor(), case_no, trigger=data["trigger"],
                                  reason=data.get("reason"), matches=lambda version: tags.contains(str(version)),
                                  now=now())
+    # The system may advance the case right after the step (the automatic fulfilment check): the ETag and
+    # `version` name the case as it stands now, so the next If-Match is not stale at once.
+    with runtime().uow(read_only=True) as uow:
+        current = api_views.case_for(runtime(), uow, api_actor(), case_no, now=now())
+    event.update(version=current["version"], state=current["state"])
     response = _with_etag(event, 201)
     response.headers["Location"] = url_for(".show", case_no=case_no)
     return response

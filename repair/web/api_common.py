@@ -8,6 +8,7 @@ from flask import Response, jsonify, request, url_for
 
 from repair.services.runtime import local_now
 from repair.web import problems
+from repair.web.hardening import MAX_ID
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -50,8 +51,9 @@ def _int_arg(name: str, default: int, low: int, high: int | None, errors: list[d
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not (low <= int(raw) and (high is None or int(raw) <= high)):
-        bounds = f"{low}–{high}" if high else f"≥ {low}"
+    high = MAX_ID if high is None else high
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not low <= int(raw) <= high:
+        bounds = f"{low}–{high}"
         errors.append({"field": name, "message": f"须为 {bounds} 的整数 / must be an integer {bounds}"})
         return default
     return int(raw)
@@ -85,11 +87,15 @@ def json_body(fields: dict[str, tuple[type, bool]]) -> dict:
     errors = [{"field": name, "message": "未知字段 / unknown field"} for name in data if name not in fields]
     for name, (kind, required) in fields.items():
         value = data.get(name)
+        if kind is int and type(value) is float and value.is_integer() and abs(value) <= MAX_ID:
+            data[name] = value = int(value)  # JSON Schema's integer: 5.0 is 5
         if value is None:
             if required:
                 errors.append({"field": name, "message": "必填 / required"})
         elif type(value) is not kind:  # bool is an int in Python; JSON keeps them apart
             errors.append({"field": name, "message": f"须为{TYPE_NAMES[kind]}"})
+        elif kind is int and not 1 <= value <= MAX_ID:
+            errors.append({"field": name, "message": f"须为 1–{MAX_ID} 的整数 / an integer 1..{MAX_ID}"})
         elif kind is str and len(value) > MAX_TEXT:
             errors.append({"field": name, "message": f"不得超过 {MAX_TEXT} 字 / at most {MAX_TEXT} characters"})
     if errors:

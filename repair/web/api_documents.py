@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, jsonify, send_file
+from flask import Blueprint, jsonify, request, send_file
 
 from repair.services import api_views
+from repair.services.runtime import local_now
+from repair.services.security import log as security_log
 from repair.web.api_auth import api_actor, require_token
 from repair.web.api_common import page_args, paged
 from repair.web.context import runtime
@@ -37,6 +39,8 @@ def show(document_id: int):
 def pdf(document_id: int):
     """The stored PDF bytes; the ETag is their SHA-256, so a cached copy is provably the same file."""
     meta, data = api_views.document_file(runtime(), api_actor(), document_id)
+    security_log.note(runtime(), "document_downloaded", actor=api_actor().username, ip=request.remote_addr or "",
+                      now=local_now(), document=document_id, channel="api")
     name = f"{meta['title']}-{meta['doc_no'] or meta['id']}-v{meta['version']}.pdf"
     response = send_file(BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=True,
                          etag=meta["sha256"])

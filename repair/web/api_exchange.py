@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify, request
 from repair.domain.errors import NotFound, ValidationError
 from repair.services.recognition import parse_recognition, portal_of, recognise
 from repair.services.runtime import local_now
+from repair.services.cases import local_date
 from repair.web import problems
 from repair.web.api_auth import api_actor, require_token
 from repair.web.context import runtime
@@ -33,7 +34,7 @@ def create_recognition():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return problems.problem(400, "malformed-json", "请求体必须是 JSON 对象 / body must be a JSON object")
-    values, errors = parse_recognition(data)
+    values, errors = parse_recognition(data, today=local_date(local_now()))
     if errors:
         return problems.validation_problem(errors)
     try:

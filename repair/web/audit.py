@@ -13,9 +13,11 @@ from sqlalchemy import func, select
 from repair.domain.errors import DomainError, NotFound, ValidationError
 from repair.services import audit_reports, compliance, replay
 from repair.services.runtime import local_now
+from repair.services.security import log as security_log
 from repair.store.models import CaseEvent
-from repair.web.auth import require_roles
+from repair.web.auth import client_ip, current_actor, require_roles
 from repair.web.context import runtime
+from repair.web.hardening import bounded_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 ROLES = ("auditor", "admin")
@@ -46,10 +48,7 @@ def _filters() -> tuple[date, date, str | None, date]:
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+    return bounded_int(request.args.get("page"), 1)
 
 
 def _error(error: DomainError):
@@ -146,4 +145,6 @@ def _download(fmt: str, overdue_only: bool = False):
     except DomainError as error:
         return _error(error)
     stem = f"{'overdue' if overdue_only else 'audit-report'}-{start}-{end}{'-' + department if department else ''}"
+    security_log.note(rt, "report_exported", actor=current_actor().username, ip=client_ip(), now=now,
+                      report=f"{stem}.{fmt}")
     return send_file(BytesIO(body), mimetype=MIMETYPES[fmt], download_name=f"{stem}.{fmt}", as_attachment=True)

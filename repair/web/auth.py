@@ -1,8 +1,9 @@
-"""Sign-in and sign-out for the HTML pages: signed cookie sessions, CSRF, role checks.
+"""Sign-in and sign-out for the HTML pages: server-side sessions, CSRF, role checks.
 
-The session holds only the username and the sign-in time; the actor is re-loaded from the database on
-every request, so a deactivated user is out at once. The JSON API (`/api/`) never reads the session:
-it authenticates by bearer token only, which is why it is exempt from CSRF checks.
+The cookie (signed by Flask) carries a random session id; the `user_sessions` row is the authority, so
+logout, a password or role change, a lock or the security administrator end a session at once, wherever the
+cookie was copied. The JSON API (`/api/`) never reads the session: it authenticates by bearer token only,
+which is why it is exempt from CSRF checks.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 
 from flask import (Blueprint, Flask, abort, flash, g, redirect, render_template, request,
@@ -20,17 +20,17 @@ from werkzeug.routing import BuildError
 
 from repair.config import Settings
 from repair.domain.actors import Actor
-from repair.domain.errors import AuthenticationFailed, NotFound, RateLimited
+from repair.domain.errors import AuthenticationFailed, RateLimited, SessionEnded
 from repair.domain.roles import ROLES, role_title
-from repair.services.auth import authenticate
 from repair.services.runtime import local_now
-from repair.services.users import load_actor
+from repair.services.security import sessions
+from repair.services.security.signin import PENDING_LIFETIME, sign_in
 from repair.web.context import runtime
+from repair.web.hardening import safe_next
 
 bp = Blueprint("auth", __name__)
 
 API_PREFIX = "/api/"
-SESSION_LIFETIME = timedelta(hours=8)
 # Where each role lands after signing in; the audience blueprints provide these endpoints.
 HOME_BY_ROLE: dict[str, str] = {
     "enterprise": "portal.index",
@@ -38,7 +38,12 @@ HOME_BY_ROLE: dict[str, str] = {
     "reviewer": "desk.index",
     "auditor": "audit.index",
     "admin": "admin.index",
+    "security_admin": "security.index",
+    "audit_admin": "security_log.index",
 }
+# Reachable while a password change is forced (everything else redirects to the change form).
+DURING_FORCED_CHANGE = {"account.password", "auth.logout", "static", "desk.static", "i18n.switch",
+                        "public.index", "public.healthz", "public.readyz"}
 CSRF_MESSAGE = "页面已过期或来源无法验证，请刷新页面后重试 / CSRF token missing or invalid"
 csrf = CSRFProtect()
 
@@ -46,7 +51,8 @@ csrf = CSRFProtect()
 def init_app(app: Flask, settings: Settings) -> None:
     """Session cookie flags, CSRF on every HTML form, the signed-in actor and the sign-in views."""
     app.config.update(
-        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        # The Flask cookie only carries the session id, CSRF secret and language; lifetimes are server-side.
+        PERMANENT_SESSION_LIFETIME=settings.security.session_absolute_hours * 3600,
         # Tokens live as long as the session; the default one hour would reject slow form filling.
         WTF_CSRF_TIME_LIMIT=None,
         # Checked below for everything outside the bearer-token API.
@@ -124,28 +130,50 @@ def landing_url(role: str) -> str:
         return url_for("public.index")
 
 
+def client_ip() -> str:
+    """The client's address (the real one behind REPAIR_TRUSTED_PROXIES, see repair.web.hardening)."""
+    return request.remote_addr or "unknown"
+
+
+def start_session(token: str, next_url: str | None = None) -> None:
+    """A fresh cookie holding only the new session id: nothing planted beforehand survives (fixation)."""
+    language = session.get("lang")
+    session.clear()
+    session.permanent = True
+    session["sid"] = token
+    if language:
+        session["lang"] = language
+
+
 @bp.before_app_request
-def load_signed_in_actor() -> None:
+def load_signed_in_actor():
     g.actor = None
-    username = session.get("username")
-    if not username or request.path.startswith(API_PREFIX):
-        return
-    signed_in_at = session.get("signed_in_at", 0)
-    # Cookies are re-issued on every request; this caps a session at 8 hours from sign-in regardless.
-    if local_now().timestamp() - signed_in_at > SESSION_LIFETIME.total_seconds():
-        session.clear()
-        return
+    g.must_change_password = False
+    token = session.get("sid")
+    if not token or request.path.startswith(API_PREFIX):
+        return None
+    rt, now = runtime(), local_now()
     try:
-        with runtime().uow(read_only=True) as uow:
-            g.actor = load_actor(uow, username)
-    except NotFound:
-        session.clear()
+        # A read-only transaction: checking a session never takes the database's write lock.
+        with rt.uow(read_only=True) as uow:
+            live = sessions.read_session(uow, token, rt.settings.security, now)
+    except SessionEnded:
+        session.pop("sid", None)
+        return None
+    if live.stale:
+        with rt.uow() as uow:
+            sessions.touch_session(uow, token, now)
+    g.actor = live.actor
+    g.must_change_password = live.must_change_password
+    if live.must_change_password and request.endpoint not in DURING_FORCED_CHANGE:
+        return redirect(url_for("account.password"))
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The sign-in page; on success the session is renewed and the user sent to their role's pages."""
-    next_url = _safe_next(request.values.get("next"))
+    """The sign-in page; a right password leads to the second factor where it applies, then to the role's pages."""
+    next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         if current_actor() is not None:
             return redirect(next_url or landing_url(current_actor().role))
@@ -154,26 +182,52 @@ def login():
     password = request.form.get("password", "")
     if not username or not password:
         return _login_page(next_url, username, "请输入用户名和密码 / username and password are required", 200)
-    now = local_now()
+    rt = runtime()
     try:
-        with runtime().uow() as uow:
-            actor = authenticate(uow, username, password, ip=_client_ip(), now=now)
+        with rt.uow() as uow:
+            step = sign_in(uow, rt.settings.security, username, password, ip=client_ip(),
+                           user_agent=request.user_agent.string, now=local_now())
     except RateLimited as error:
         return _login_page(next_url, username, str(error), 429, {"Retry-After": str(error.retry_after)})
     except AuthenticationFailed as error:
         return _login_page(next_url, username, str(error), 200)
-    # A fresh session on every sign-in: nothing planted beforehand survives (session fixation).
-    session.clear()
-    session.permanent = True
-    session["username"] = actor.username
-    session["signed_in_at"] = now.timestamp()
-    return redirect(next_url or landing_url(actor.role))
+    if step.session is None:
+        language = session.get("lang")
+        session.clear()
+        if language:
+            session["lang"] = language
+        session["pending"] = {"uid": step.user_id, "at": local_now().timestamp(), "step": step.next_step,
+                              "next": next_url}
+        return redirect(url_for("account.second_factor" if step.next_step == "totp" else "account.enrol"))
+    start_session(step.session)
+    if step.must_change_password:
+        return redirect(url_for("account.password"))
+    return redirect(next_url or landing_url(step.role))
+
+
+def pending_sign_in() -> dict | None:
+    """The half-done sign-in of this browser (right password, second factor outstanding), if still fresh."""
+    pending = session.get("pending")
+    if not isinstance(pending, dict) or not isinstance(pending.get("uid"), int):
+        return None
+    if local_now().timestamp() - float(pending.get("at", 0)) > PENDING_LIFETIME.total_seconds():
+        session.pop("pending", None)
+        return None
+    g.pending_sign_in = True
+    return pending
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out (POST with a CSRF token, so no third-party page can sign a user out)."""
+    """Sign out (POST with a CSRF token, so no third-party page can sign a user out); the session row ends."""
+    token = session.get("sid")
+    if token:
+        with runtime().uow() as uow:
+            sessions.end_session(uow, token, ip=client_ip(), now=local_now())
+    language = session.get("lang")
     session.clear()
+    if language:
+        session["lang"] = language
     flash("您已安全退出 / signed out")
     return redirect(url_for("auth.login"))
 
@@ -181,17 +235,3 @@ def logout():
 def _login_page(next_url: str | None, username: str, error: str, status: int, headers: dict | None = None):
     page = render_template("auth/login.html", next=next_url, username=username, error=error)
     return page, status, headers or {}
-
-
-def _safe_next(value: str | None) -> str | None:
-    # Only paths on this site: "//host" and "/\host" would send the user elsewhere.
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return None
-    if value.startswith(("/login", "/logout")):
-        return None
-    return value
-
-
-def _client_ip() -> str:
-    return request.remote_addr or "unknown"
-

@@ -10,7 +10,8 @@ from repair.domain.errors import DomainError, NotFound
 from repair.services import deliveries
 from repair.services.documents import document_for
 from repair.services.runtime import local_now
-from repair.web.auth import current_actor, require_roles
+from repair.services.security import log as security_log
+from repair.web.auth import client_ip, current_actor, require_roles
 from repair.web.context import runtime
 
 bp = Blueprint("deliveries", __name__)
@@ -77,4 +78,6 @@ def download(document_id: int):
     except NotFound:
         abort(404)
     name = f"{document.title}-{document.doc_no or document.id}-v{document.version}.pdf"
+    security_log.note(runtime(), "document_downloaded", actor=current_actor().username, ip=client_ip(),
+                      now=local_now(), document=document_id)
     return send_file(BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=True)

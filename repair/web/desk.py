@@ -14,6 +14,7 @@ from repair.services.runtime import local_now
 from repair.web.auth import current_actor, require_roles
 from repair.web.i18n import gettext as _
 from repair.web.context import runtime
+from repair.web.hardening import bounded_int, safe_next
 
 bp = Blueprint("desk", __name__, url_prefix="/desk", static_folder="static/desk", static_url_path="/static")
 
@@ -29,7 +30,7 @@ def chinese(error: DomainError) -> str:
 
 
 def _filters() -> desk_service.QueueFilters:
-    page = request.args.get("page", 1, type=int)
+    page = bounded_int(request.args.get("page"), 1)
     return desk_service.QueueFilters(
         state=request.args.get("state") or None, workflow=request.args.get("workflow") or None,
         assignee=request.args.get("assignee") or None, overdue_only=request.args.get("overdue") == "1",
@@ -70,7 +71,7 @@ def fire(case_no: str):
     """Fire one allowed action with the case version the page showed; documents follow."""
     trigger = request.form.get("trigger", "")
     version = request.form.get("version", "")
-    if not version.isdigit():
+    if not (version.isascii() and version.isdigit() and len(version) <= 9):
         return _show(case_no, error=_("页面缺少案件版本，请刷新后重试"), status=422)
     try:
         result = desk_service.act(runtime(), case_no, trigger, actor=current_actor(), now=local_now(),
@@ -94,7 +95,7 @@ def fire(case_no: str):
 def assign():
     """Assign, reassign or unassign the selected cases to one of the department's officers."""
     back = request.form.get("back", "")
-    target = back if back.startswith("/desk/") and not back.startswith("//") else url_for(".index")
+    target = back if back.startswith("/desk/") and safe_next(back) else url_for(".index")
     try:
         with runtime().uow() as uow:
             changed = desk_service.assign_cases(uow, request.form.getlist("case_no"),

@@ -43,8 +43,9 @@ def switch(code: str):
     """Remember the chosen language and go back where the user was (only to a path on this site)."""
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.args.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("public.index"))
+    from repair.web.hardening import safe_next
+
+    return redirect(safe_next(request.args.get("next")) or url_for("public.index"))
 
 
 def init_app(app: Flask) -> None:

@@ -6,6 +6,7 @@ from copy import deepcopy
 from functools import cache
 
 from repair.web.api_common import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_TEXT
+from repair.web.hardening import MAX_ID
 from repair.web.problems import PROBLEM_MIME
 
 DESCRIPTION = """区公共信用信息修复系统 JSON API / the credit-repair JSON API.
@@ -21,6 +22,14 @@ DESCRIPTION = """区公共信用信息修复系统 JSON API / the credit-repair 
   **428** without it, **412** when it no longer matches (checked before firing), **409** when another
   change wins the race at commit or the transition is refused now (state, role, guard, four-eyes; see
   `failed`). Unknown trigger, missing reason or wrong JSON types: **422** with `errors[]`.
+- 输入边界 Input bounds: ids and page numbers are ASCII digits 1..2^31−1 (else **404** in a path, **400** in a
+  query); JSON bodies at most 1 MB (**413**) and 32 levels deep (**400**); text in NFC, and control,
+  unassigned, private-use and bidi-override characters answer **400** (tab and newlines allowed in bodies).
+- 文本格式 Text formats: request strings of format `text` are NFC without control (tab, LF, CR aside),
+  unassigned, private-use, surrogate or bidi-override characters; `line` (query and path values) admits no
+  control character at all. Anything else answers **400**.
+- 双因素 Second factor: administrators, reviewers and auditors add `otp` (TOTP or a recovery code) to
+  `POST /auth/token`.
 - 错误 Errors: `application/problem+json` with Chinese-first `title`/`detail`; 422 adds
   `errors: [{field, message}]`, 409 refusals add `failed: [...]`.
 """
@@ -69,7 +78,10 @@ CASE_DETAIL = {"case_no": STR, "state": STR, "state_title": STR, "version": INT,
                "due": NDATE, "applicant": NSTR, "assigned_to": NSTR, "commitment_signed": BOOL,
                "record": _ref("Record"), "triggers": _array(STR), "events": _array(_ref("Event")),
                "deadlines": _array(_ref("Deadline"))}
-TEXT = {"type": "string", "maxLength": MAX_TEXT}
+# Request text: "text" is NFC without control (tab and line breaks aside), unassigned, private-use, surrogate
+# or bidi-override characters; "line" admits no control character at all (query and path values).
+TEXT = {"type": "string", "format": "text", "maxLength": MAX_TEXT}
+IN_TEXT, LINE = {"type": "string", "format": "text"}, {"type": "string", "format": "line"}
 DIGEST = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 EVIDENCE_ROW = _object({"kind": {"enum": ["fine_payment", "correction"]}, "amount": NSTR, "occurred_on": DATE,
                         "reference": STR, "source": STR})
@@ -84,13 +96,13 @@ SEAL_VERIFICATION = {"signed": BOOL, "signer": STR, "department": NSTR, "signing
 FULFILMENT_CHECK = {"complete": BOOL, "missing": _array(STR), "digest": DIGEST, "advanced_seq": NINT}
 FULFILMENT_SCHEMAS = {
     "FulfilmentCreate": _object({
-        "authority_code": {"type": "string", "maxLength": 16}, "decision_no": {"type": "string", "maxLength": 100},
+        "authority_code": {**IN_TEXT, "maxLength": 16}, "decision_no": {**IN_TEXT, "maxLength": 100},
         "kind": {"enum": ["fine_payment", "correction"]},
         "amount": {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$",
                    "description": "元，字符串，缴款必填 / yuan as a decimal string, required for a payment"},
-        "occurred_on": DATE, "reference": {"type": "string", "maxLength": 100,
+        "occurred_on": DATE, "reference": {**IN_TEXT, "maxLength": 100,
                                            "description": "缴款凭证号或核查文书号 / receipt or verification number"},
-        "source": {"type": "string", "maxLength": 100}}, optional=("amount", "source")),
+        "source": {**IN_TEXT, "maxLength": 100}}, optional=("amount", "source")),
     "FulfilmentCheckOutcome": _object({"case_no": STR, "state": STR, **FULFILMENT_CHECK}),
     "FulfilmentRecorded": _object({"fulfilment_id": INT, "record_id": INT,
                                    "outcome": {"enum": ["created", "updated", "unchanged"]},
@@ -110,10 +122,10 @@ SCHEMAS = {
                 "properties": {"type": STR, "title": STR, "status": INT, "detail": STR,
                                "errors": _array(_ref("FieldError")), "failed": _array(STR)}},
     "FieldError": _object({"field": STR, "message": STR, "code": STR}, optional=("code",)),
-    "TokenRequest": _object({"username": STR, "password": STR}),
+    "TokenRequest": _object({"username": IN_TEXT, "password": IN_TEXT, "otp": IN_TEXT}, optional=("otp",)),
     "Token": _object({"token": STR, "token_type": {"const": "Bearer"}, "expires_at": STR}),
     "Me": _object({"username": STR, "role": {"enum": ["enterprise", "officer", "reviewer", "auditor", "admin",
-                                                      "system"]},
+                                                      "security_admin", "audit_admin", "system"]},
                    "department": NSTR, "uscc": NSTR}),
     "Record": _object(RECORD),
     "RecordPage": _page("Record"),
@@ -127,17 +139,18 @@ SCHEMAS = {
     "DocumentPage": _page("Document"),
     "CaseDetail": _object(CASE_DETAIL),
     "CaseCreated": _object({**CASE_DETAIL, "documents": _array(_ref("Document"))}),
-    "CaseCreate": _object({"record_id": INT, "commitment_signed": BOOL,
+    "CaseCreate": _object({"record_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "commitment_signed": BOOL,
                            "reason": TEXT}, optional=("reason",)),
-    "EventCreate": _object({"trigger": STR, "reason": TEXT}, optional=("reason",)),
-    "RecognitionCreate": _object({"reference": {"type": "string", "maxLength": 100},
-                                  "decision_no": {"type": "string", "maxLength": 100},
-                                  "authority": {"type": "string", "maxLength": 16},
-                                  "uscc": {"type": "string", "maxLength": 18}, "concluded_on": DATE,
+    "EventCreate": _object({"trigger": IN_TEXT, "reason": TEXT}, optional=("reason",)),
+    "RecognitionCreate": _object({"reference": {**IN_TEXT, "maxLength": 100},
+                                  "decision_no": {**IN_TEXT, "maxLength": 100},
+                                  "authority": {**IN_TEXT, "maxLength": 16},
+                                  "uscc": {**IN_TEXT, "maxLength": 18}, "concluded_on": DATE,
                                   "outcome": {"const": "granted"}}, optional=("authority", "uscc", "outcome")),
     "Recognition": _object({"status": {"enum": ["recorded", "duplicate"]}, "record_id": INT, "case_no": NSTR,
                             "flagged": BOOL}),
     "EventCreated": _object({"case_no": STR, "seq": INT, "trigger": STR, "from": STR, "to": STR, "version": INT,
+                             "state": STR,
                              "letter": NSTR, "deadline_changes": _array({"type": "object"}),
                              "documents": _array(_ref("Document"))}),
     **FULFILMENT_SCHEMAS,
@@ -146,7 +159,9 @@ SCHEMAS = {
 }
 
 ERRORS = {
-    "400": "请求体不是 JSON 对象 / body is not a JSON object",
+    "400": "请求有误：请求体不是 JSON 对象、JSON 嵌套超过 32 层、含控制字符或未分配字符、参数越界 / "
+           "malformed: not a JSON object, nested deeper than 32, refused characters, or parameters out of range",
+    "413": "请求体超过 1 MB / body larger than 1 MB",
     "401": "未认证：缺少、无效或过期的令牌 / missing, invalid or expired token",
     "403": "角色无权执行 / role not allowed (auditors on every write)",
     "404": "不存在或不在可见范围内 / not found or outside the actor's scope",
@@ -179,11 +194,12 @@ def _param(name: str, where: str, schema: dict, description: str, required: bool
             "description": description}
 
 
-PAGING = [_param("page", "query", {"type": "integer", "minimum": 1, "default": 1}, "页码 / page, from 1"),
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+PAGING = [_param("page", "query", {**ID, "default": 1}, "页码 / page, from 1"),
           _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                                        "default": DEFAULT_PER_PAGE}, "每页条数 / page size")]
-CASE_NO = _param("case_no", "path", STR, "案件编号 / case number, e.g. FGW-2026-000001")
-DOCUMENT_ID = _param("document_id", "path", INT, "文书编号 / document id")
+CASE_NO = _param("case_no", "path", LINE, "案件编号 / case number, e.g. FGW-2026-000001")
+DOCUMENT_ID = _param("document_id", "path", ID, "文书编号 / document id")
 NOT_MODIFIED = {"304": {"description": "未变化（If-None-Match 命中）/ not modified"}}
 
 
@@ -209,15 +225,15 @@ PATHS = {
     "/me": {"get": _op("当前用户 / who the token belongs to", {**_ok("用户 / user", "Me"), **_problems("401")})},
     "/records": {"get": _op("可见的失信记录 / records in scope", {**_ok("记录分页 / page", "RecordPage"),
                             **_problems("401", "422")},
-                            parameters=[*PAGING, _param("kind", "query", STR, "记录类别 / record kind")])},
+                            parameters=[*PAGING, _param("kind", "query", LINE, "记录类别 / record kind")])},
     "/records/{record_id}": {"get": _op("一条记录 / one record", {**_ok("记录 / record", "Record"),
                                         **_problems("401", "404")},
-                                        parameters=[_param("record_id", "path", INT, "记录编号 / record id")])},
+                                        parameters=[_param("record_id", "path", ID, "记录编号 / record id")])},
     "/cases": {
         "get": _op("可见的案件（办理中在前，按到期日）/ cases in scope", {**_ok("案件分页 / page", "CasePage"),
                    **_problems("401", "422")},
-                   parameters=[*PAGING, _param("state", "query", STR, "状态 / state"),
-                               _param("workflow", "query", STR, "流程 / workflow")]),
+                   parameters=[*PAGING, _param("state", "query", LINE, "状态 / state"),
+                               _param("workflow", "query", LINE, "流程 / workflow")]),
         "post": _op("提交修复申请（企业；或窗口经办人代本部门记录提交）/ apply for repair",
                     {**_ok("已创建 / created", "CaseCreated", "201", ("Location", "ETag")),
                      **_problems("400", "401", "403", "404", "422")}, body="CaseCreate"),
@@ -229,7 +245,8 @@ PATHS = {
         "执行操作（须带 If-Match）/ fire a trigger",
         {**_ok("已执行 / fired", "EventCreated", "201", ("Location", "ETag")),
          **_problems("400", "401", "403", "404", "409", "412", "422", "428")},
-        parameters=[CASE_NO, _param("If-Match", "header", STR, "案件 ETag（版本）/ the case's ETag", True)],
+        parameters=[CASE_NO, _param("If-Match", "header", {"type": "string", "pattern": r'^(W/)?"[0-9]{1,10}"(, ?(W/)?"[0-9]{1,10}")*$'},
+                                       "案件 ETag（版本），不接受 * / the case's ETag(s); * is refused (428)", True)],
         body="EventCreate")},
     "/cases/{case_no}/deadlines": {"get": _op("案件时限 / the case's deadlines",
                                               {**_ok("时限分页 / page", "DeadlinePage"),
@@ -262,7 +279,7 @@ PATHS = {
     "/records/{record_id}/prefill": {"get": _op(
         "修复申请表预填内容及来源（企业本身或认定单位经办人）/ prefilled application fields with sources",
         {**_ok("预填字段 / prefilled fields", "Prefill"), **_problems("401", "403", "404")},
-        parameters=[_param("record_id", "path", INT, "记录编号 / record id")])},
+        parameters=[_param("record_id", "path", ID, "记录编号 / record id")])},
     "/verify": {"post": {**_op(
         "核验签章文书（公开；与 repair seal verify --json 相同）/ verify a sealed PDF (public; same report as the CLI)",
         {**_ok("逐个签章的核验结果 / every signature checked", "SealVerification"),
@@ -277,6 +294,16 @@ PATHS = {
 }
 
 
+def _bounded(paths: dict) -> dict:
+    """Every operation may answer 400 (refused characters, bounds); one with a body also 413 (too large)."""
+    for operations in paths.values():
+        for operation in operations.values():
+            codes = ("400", "413") if "requestBody" in operation else ("400",)
+            for code in codes:
+                operation["responses"].setdefault(code, _problems(code)[code])
+    return paths
+
+
 @cache
 def _spec() -> dict:
     return {
@@ -284,7 +311,7 @@ def _spec() -> dict:
         "info": {"title": "信用修复 API / credit repair API", "version": "1.0.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": PATHS,
+        "paths": _bounded(deepcopy(PATHS)),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

@@ -21,6 +21,7 @@ from repair.services.uploads import MAX_UPLOAD_BYTES, IncomingFile, upload_for
 from repair.web.auth import current_actor, require_roles
 from repair.web.i18n import current_language
 from repair.web.context import runtime
+from repair.web.hardening import bounded_int
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -37,8 +38,7 @@ def _today():
 
 
 def _page_arg() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() else 1
+    return bounded_int(request.args.get("page"), 1)
 
 
 def _files() -> list[IncomingFile]:
@@ -49,7 +49,7 @@ def _files() -> list[IncomingFile]:
 
 def _version() -> int | None:
     value = request.form.get("version", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 @bp.get("/")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 
 from repair.services.overview import system_overview
+from repair.services.security.health import database_ready
 from repair.web.context import runtime
 
 bp = Blueprint("public", __name__)
@@ -18,5 +19,16 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness and database check for load balancers."""
-    return jsonify(system_overview(runtime(), brief=True))
+    """Liveness for load balancers: the process answers; nothing else is revealed."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: the database answers (503 when it does not); no data is revealed."""
+    try:
+        database_ready(runtime())
+    except Exception:  # any failure to reach the database means "not ready"; the log has the cause
+        current_app.logger.exception("readiness check failed")
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ready")

@@ -5,6 +5,7 @@ Debian's Chromium driven by Playwright (never a downloaded browser)."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -13,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from repair.config import CHECKOUT, Settings
@@ -83,16 +85,20 @@ def server(tmp_path_factory):
     cli(env, "init")
     settings = Settings(instance_path=instance, database_url=database_url)
     seeded = seed(settings)
+    secrets = {}
     for username, role, option, value in USERS:
-        cli(env, "users", "add", username, "--role", role, option, value, "--password-stdin",
-            stdin=PASSWORD + "\n")
+        added = cli(env, "users", "add", username, "--role", role, option, value, "--password-stdin",
+                    stdin=PASSWORD + "\n")
+        found = re.search(r"TOTP secret: ([A-Z2-7]+)", added)  # roles with a second factor get one
+        if found:
+            secrets[username] = found.group(1)
     cli(env, "init")  # again: now that FGW exists, its development seal key is made
     log = (instance / "server.log").open("w")
     process = subprocess.Popen([str(REPAIR), "serve", "--port", str(port), "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, process, instance / "server.log")
-        yield {"base": base, "env": env, **seeded}
+        yield {"base": base, "env": env, "totp": secrets, **seeded}
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -142,6 +148,10 @@ def sign_in(browser, server):
         page.fill("input[name=password]", PASSWORD)
         page.click("form.login button[type=submit]")
         page.wait_for_load_state()
+        if "/login/second-factor" in page.url:  # reviewers sign in with their authenticator's code
+            page.fill("input[name=code]", pyotp.TOTP(server["totp"][username]).now())
+            page.click("form.login button[type=submit]")
+            page.wait_for_load_state()
         assert "/login" not in page.url, page.content()
         return page
 

@@ -102,13 +102,19 @@ def test_records_and_users(repair, make_record):
     assert {"kind", "authority", "decision_no", "uscc", "party", "tier", "decided_on", "status"} <= set(records[0])
     assert records[0]["authority"] == "FGW"
     added = repair("users", "add", "new_officer", "--role", "officer", "--department", "FGW", "--password-stdin",
-                   stdin="correct horse battery\n")
+                   stdin="correct horse battery 9\n")
     assert added.returncode == 0, added.stderr
     users = {u["username"]: u for u in json.loads(repair("users", "list", "--json").stdout)}
     assert {k: users["new_officer"][k] for k in ("username", "role", "department", "uscc")} == {
         "username": "new_officer", "role": "officer", "department": "FGW", "uscc": None}
     duplicate = repair("users", "add", "new_officer", "--role", "officer", "--department", "FGW")
     assert duplicate.returncode == 2
+    weak = repair("users", "add", "weak_officer", "--role", "officer", "--department", "FGW", "--password-stdin",
+                  stdin="correct horse battery\n")  # two character classes: the password policy refuses it
+    assert weak.returncode == 2 and "3 类" in weak.stderr
+    reviewer = repair("users", "add", "new_reviewer", "--role", "reviewer", "--department", "FGW", "--password-stdin",
+                      stdin="correct horse battery 9\n")
+    assert reviewer.returncode == 0 and "TOTP secret: " in reviewer.stdout and "otpauth://totp/" in reviewer.stdout
 
 
 def test_init_is_idempotent(repair):

@@ -1,5 +1,6 @@
 """`repair demo` fills a working district: departments, users per role, enterprises, records, cases in every state."""
 
+import re
 import subprocess
 
 from sqlalchemy import func, select
@@ -12,13 +13,16 @@ def test_demo_data_covers_every_state_of_every_repair_workflow(runtime, cli_env,
     result = subprocess.run([".venv/bin/repair", "demo"], capture_output=True, text=True, env=cli_env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "fgw_officer" in result.stdout and "demo-pass-2026" in result.stdout
+    assert "secadmin" in result.stdout and "auditadmin" in result.stdout
+    assert re.search(r"TOTP: [A-Z2-7]{32}$", result.stdout, re.M)  # the second factor of the marked accounts
     with runtime.uow(read_only=True) as uow:
         departments = uow.session.scalars(select(Department.name)).all()
         assert set(departments) == {"区发展改革委", "区市场监管局", "区应急局", "区商务委", "区人社局"}
         roles = set(uow.session.execute(select(User.role, User.department_code)).all())
         for code in ("FGW", "SCJG", "YJJ", "SWW", "RSJ"):
             assert {("officer", code), ("reviewer", code)} <= roles
-        assert {r for r, _ in roles} == {"officer", "reviewer", "auditor", "admin", "enterprise"}
+        assert {r for r, _ in roles} == {"officer", "reviewer", "auditor", "admin", "security_admin", "audit_admin",
+                                         "enterprise"}
         codes = uow.session.scalars(select(Enterprise.uscc)).all()
         assert len(codes) >= 50 and all(check_uscc(c).valid for c in codes)
         records = uow.session.execute(select(Record.kind, Record.tier, Record.decided_on)).all()

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from repair.web import api_common
 from repair.web.openapi import spec
-from tests.conftest import WEB_PASSWORD
+from tests.conftest import WEB_PASSWORD, otp_for
 
 PREFIX = "/api/v1"
 
@@ -29,6 +29,7 @@ class Api:
     """A test client for /api/v1 with bearer tokens per `world` user and a movable clock."""
 
     def __init__(self, app, clock: datetime):
+        self.app = app
         self.client = app.test_client()
         self.document = spec()
         self.templates = _operations(self.document)
@@ -39,7 +40,8 @@ class Api:
     def token(self, username: str) -> str:
         if username not in self.tokens:
             response = self.request("POST", "/auth/token", None, json={"username": username,
-                                                                      "password": WEB_PASSWORD})
+                                                                      "password": WEB_PASSWORD,
+                                                                      "otp": otp_for(self.app, username)})
             assert response.status_code == 201, response.get_json()
             self.tokens[username] = response.get_json()["token"]
         return self.tokens[username]

@@ -19,9 +19,8 @@ def test_home_lists_workflows_and_time_limits(client):
     assert "待确认" in page
 
 
-def test_healthz_reports_the_database(client):
-    data = client.get("/healthz").get_json()
-    assert data["status"] == "ok" and data["open_cases"] == 0
+def test_healthz_says_only_that_the_process_is_up(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}  # no counts, nothing from the database
 
 
 def test_errors_are_chinese_pages_without_traces(client):
