@@ -22,7 +22,6 @@ def verify(as_json: bool) -> None:
 
     rt = runtime()
     with rt.uow(read_only=True) as uow:
-<<<<<<< HEAD
         report = verify_all(rt, uow)
         security = verify_security_log(uow)  # the security log's own chain (repair.services.security.log)
     intact = report.intact and security.intact
@@ -46,27 +45,6 @@ def verify(as_json: bool) -> None:
         click.echo(f"已校验安全日志 {security.events_checked} 条 / security log checked: "
                    f"{'完好 / intact' if security.intact else '被破坏 / broken'}")
     if not intact:
-=======
-        report = verify_history(uow)
-        security = verify_security_log(uow)  # the security log's own chain (repair.services.security.log)
-    if as_json:
-        echo_json({"intact": report.intact and security.intact, "cases_checked": report.cases_checked,
-                   "events_checked": report.events_checked, "broken": report.broken,
-                   "security_log": {"intact": security.intact, "events_checked": security.events_checked,
-                                    "problems": security.problems}})
-    else:
-        for case_no, problems in sorted(report.broken.items()):
-            click.echo(f"{case_no}: 历史被篡改 / chain broken")
-            for problem in problems:
-                click.echo(f"    {problem}")
-        status = "完好 / intact" if report.intact else f"{len(report.broken)} 个案件的历史链被破坏 / broken"
-        click.echo(f"已校验 {report.cases_checked} 个案件、{report.events_checked} 条事件：{status}")
-        for problem in security.problems:
-            click.echo(f"安全日志 / security log: {problem}")
-        click.echo(f"已校验安全日志 {security.events_checked} 条 / security log checked: "
-                   f"{'完好 / intact' if security.intact else '被破坏 / broken'}")
-    if not (report.intact and security.intact):
->>>>>>> b8cfdb6 (Web security baseline (issue 12): server-side sessions (idle 30 min, absolute 8 h, revoked on logout/password/role/lock, listed and ended by the security administrator; reads take no write lock), sign-in throttling per account and per address behind REPAIR_TRUSTED_PROXIES (ProxyFix), TOTP second factor with QR enrolment and recovery codes, password policy with history, expiry and forced first change, 三员分立 (system/security/audit administrators), append-only hash-chained security log checked by repair audit verify, input bounds (ids, JSON depth/size, NFC text without control/unassigned characters), security headers with CSP, /healthz and /readyz, If-Match * refused and current ETag after the automatic step, future recognitions refused; a regression test per probe finding, schemathesis over every operation and role)
         raise SystemExit(1)
 
 
