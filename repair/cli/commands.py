@@ -21,4 +21,6 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "letters": ("repair.cli.letters", "letters", "文书与两书同达 / documents and paired delivery."),
     "import": ("repair.cli.imports", "import_", "导入处罚信息与履行信息 / import penalty records and fulfilment data."),
     "sync": ("repair.cli.sync", "sync", "修复结论同步与互认 / sync of repair conclusions with the credit portals."),
+    "departments": ("repair.cli.departments", "departments",
+                    "认定单位 / departments (full names, USCC, channels) from the department file."),
 }

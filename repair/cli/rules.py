@@ -24,16 +24,18 @@ def rules() -> None:
 @click.option("--as-of", type=DATE, help="适用规则的日期（默认今天）/ the day the rules are applied")
 @click.option("--json", "as_json", is_flag=True)
 def window(channel, tier, decided_on: date, published_on, sector, as_of, as_json) -> None:
-    """计算最短、最长公示期届满日与最早申请日 / compute the publicity window."""
-    from repair.domain.rules import publicity_window, regime_in_force  # (loads the regimes only when asked)
+    """计算最短、最长公示期届满日与最早申请日 / compute the publicity window (从旧兼从轻)."""
+    from repair.domain.rules import applicable_window  # (loads the regimes only when asked)
 
     as_of = as_of or now().date()
-    regime = regime_in_force(channel, as_of)
-    result = publicity_window(regime, tier=tier, decided_on=decided_on, published_on=published_on, sector=sector)
+    choice = applicable_window(channel, as_of=as_of, tier=tier, decided_on=decided_on, published_on=published_on,
+                               sector=sector)
     if as_json:
-        echo_json({**result.as_json(), "as_of": as_of.isoformat()})
+        echo_json({**choice.as_json(), "as_of": as_of.isoformat()})
         return
+    result = choice.applied
     click.echo(f"适用规则 / regime: {result.regime}（{result.basis}）")
+    click.echo(f"依据 / derivation: {choice.derivation}")
     click.echo(f"最短公示期届满 / min publicity end: {result.min_publicity_end or '—'}")
     click.echo(f"最长公示期届满 / max publicity end: {result.max_publicity_end or '—'}")
     click.echo(f"最早可申请日 / earliest application: {result.earliest_application or '—'}")

@@ -17,6 +17,10 @@ def init() -> None:
     click.echo(f"实例目录 / instance: {summary['instance']}")
     for name in summary["workflows_registered"]:
         click.echo(f"登记流程 / registered workflow: {name}")
+    if summary["departments_file_written"]:
+        click.echo(f"已生成演示部门配置 / demo department file written: {summary['departments_file']}")
+    if summary["warning"]:
+        click.echo(summary["warning"], err=True)
     click.echo("初始化完成 / initialised")
 
 

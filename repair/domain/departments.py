@@ -235,7 +235,7 @@ def demo_departments_yaml() -> str:
             "district": DEMO_DISTRICT, "address": f"{DEMO_DISTRICT}（示例地址）{short}办公楼",
             "phone": "021-5000" + str(len(code)).zfill(4), "doc_prefix": prefix,
             "reconsideration_body": government, "court": court,
-            "payment": {"manner": "通过“一网通办”非税收入缴款平台或代收银行缴纳（凭本决定书所载缴款识别码）",
+            "payment": {"manner": "通过“一网通办”非税收入缴款平台或者到代收银行缴纳",
                         "account_name": f"{DEMO_DISTRICT}财政局（示例）", "bank": "示例银行浦东分行",
                         "account": "310000000000000000000（示例）"},
             "seals": {"penalty_decision": "行政处罚专用章", "default": "信用修复专用章"},

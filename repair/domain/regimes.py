@@ -21,6 +21,8 @@ TIERS = ("minor", "general", "serious")
 PERIOD_BASES = ("decided_on", "published_on")
 _REGIME_KEYS = {"id", "channel", "title", "in_force_from", "in_force_until", "basis", "period_runs_from",
                 "non_repairable_penalty_types", "tiers"}
+# Optional regime keys: penalty types that, alone in a decision, are not published at all.
+_OPTIONAL_REGIME_KEYS = {"unpublished_penalty_types"}
 _TIER_KEYS = {"published", "auto_stop", "min_months", "max_months", "repairable", "sector_min_months",
               "notes"}
 DEFAULT_PATH = "repair/domain/regimes.yaml"
@@ -57,6 +59,7 @@ class Regime:
     period_runs_from: str
     non_repairable_penalty_types: frozenset[str]
     tiers: tuple[TierRule, ...]
+    unpublished_penalty_types: frozenset[str] = frozenset()
 
     def tier(self, name: str) -> TierRule:
         """The rule for tier `name` (every regime answers for every tier)."""
@@ -126,7 +129,7 @@ def load_catalog(text: str, path: str = DEFAULT_PATH) -> RegimeCatalog:
 
 
 def _regime(check: _Checker, raw: Any, key: str, sectors: set[str]) -> Regime:
-    raw = check.mapping(raw, key, required=_REGIME_KEYS, allowed=_REGIME_KEYS)
+    raw = check.mapping(raw, key, required=_REGIME_KEYS, allowed=_REGIME_KEYS | _OPTIONAL_REGIME_KEYS)
     regime_key = f"regimes[{raw.get('id', key)}]"
     basis = check.text(raw["period_runs_from"], f"{regime_key}.period_runs_from")
     if basis not in PERIOD_BASES:
@@ -138,9 +141,10 @@ def _regime(check: _Checker, raw: Any, key: str, sectors: set[str]) -> Regime:
         raise RegimeConfigError(check.path, f"{regime_key}.in_force_until",
                                 "早于生效日 / ends before it starts")
     penalty_types = raw["non_repairable_penalty_types"]
-    if not isinstance(penalty_types, list):
-        raise RegimeConfigError(check.path, f"{regime_key}.non_repairable_penalty_types",
-                                "应为列表 / must be a list")
+    unpublished = raw.get("unpublished_penalty_types", [])
+    for name, value in (("non_repairable_penalty_types", penalty_types), ("unpublished_penalty_types", unpublished)):
+        if not isinstance(value, list):
+            raise RegimeConfigError(check.path, f"{regime_key}.{name}", "应为列表 / must be a list")
     tiers_raw = check.mapping(raw["tiers"], f"{regime_key}.tiers", required=set(TIERS), allowed=set(TIERS))
     tiers = _tiers(check, tiers_raw, f"{regime_key}.tiers", sectors)
     return Regime(
@@ -154,6 +158,8 @@ def _regime(check: _Checker, raw: Any, key: str, sectors: set[str]) -> Regime:
         non_repairable_penalty_types=frozenset(
             check.text(p, f"{regime_key}.non_repairable_penalty_types") for p in penalty_types),
         tiers=tiers,
+        unpublished_penalty_types=frozenset(
+            check.text(p, f"{regime_key}.unpublished_penalty_types") for p in unpublished),
     )
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from repair.domain.errors import ValidationError
+from repair.domain.penalties import split_penalties
 from repair.domain.regimes import TIERS, Regime, RegimeCatalog, default_catalog
 
 _PERIOD_LABELS = {"decided_on": "处罚决定之日", "published_on": "公示之日"}
@@ -110,6 +111,10 @@ def publicity_window(regime: Regime, *, tier: str, decided_on: dt.date, publishe
     rule = regime.tier(tier)
     start = decided_on if regime.period_runs_from == "decided_on" else published_on
     notes = list(rule.notes)
+    penalties = split_penalties(penalty_types).penalties
+    if penalties and set(penalties) <= regime.unpublished_penalty_types:
+        rule = replace(rule, published=False, auto_stop=False, repairable=False, min_months=None, max_months=None)
+        notes.append(f"仅予{'、'.join(penalties)}的处罚信息不予公示")
     blocked = sorted(set(penalty_types) & regime.non_repairable_penalty_types)
     repairable = rule.repairable and not blocked
     min_months = rule.min_months_for(sector)
@@ -129,43 +134,100 @@ def publicity_window(regime: Regime, *, tier: str, decided_on: dt.date, publishe
     )
 
 
-def favourable_regime(channel: str, *, pinned: str, as_of: dt.date, catalog: RegimeCatalog | None = None,
-                      **record: Any) -> tuple[Regime, PublicityWindow] | None:
-    """A newer regime already started by `as_of` whose window favours the applicant (从旧兼从轻), else None.
+@dataclass(frozen=True)
+class RegimeChoice:
+    """The window applied to a record on a date, every window that was weighed, and why (从旧兼从轻)."""
 
-    `record` holds the keyword arguments of `publicity_window`. "More favourable" means better on at
-    least one of (repairable, earliest application, end of publication) and worse on none.
+    applied: PublicityWindow
+    considered: tuple[PublicityWindow, ...]
+    derivation: str
+
+    @property
+    def regime(self) -> str:
+        """Id of the regime applied as a whole."""
+        return self.applied.regime
+
+    def as_json(self) -> dict[str, Any]:
+        """The applied window (as `PublicityWindow.as_json`) plus the regimes weighed and the derivation."""
+        return {**self.applied.as_json(), "considered": [w.regime for w in self.considered],
+                "derivation": self.derivation}
+
+
+def applicable_window(channel: str, *, as_of: dt.date, tier: str, decided_on: dt.date,
+                      published_on: dt.date | None = None, sector: str | None = None,
+                      penalty_types: Sequence[str] = (), pinned: str | None = None,
+                      catalog: RegimeCatalog | None = None) -> RegimeChoice:
+    """The one answer to "which regime, which dates" for letters, portal, API and `repair rules window`.
+
+    The starting regime is `pinned` (a case's regime fixed at submission) or the one in force on the
+    decision date. When a later regime is in force on `as_of`, both windows are computed and the one more
+    favourable to the party (earlier end of publicity, then earlier application) is applied as a whole:
+    Legislation Law Art. 104 (从旧兼从轻). Before the later regime took effect, the old one applies alone.
     """
     catalog = catalog or default_catalog()
     _require_date(as_of, "as_of")
-    regimes = _channel_regimes(catalog, channel)
-    old_regime = catalog.get(pinned)
-    if old_regime is None or old_regime.channel != channel:
-        raise ValidationError(f"{pinned!r} 不是 {channel} 渠道的公示规则 / {pinned!r} is not a {channel} regime",
-                              "pinned")
-    old = publicity_window(old_regime, catalog=catalog, **record)
-    newer = [r for r in regimes if old_regime.in_force_from < r.in_force_from <= as_of]
-    for regime in reversed(newer):
-        window = publicity_window(regime, catalog=catalog, **record)
-        if _more_favourable(window, old):
-            return regime, window
-    return None
+    record = {"tier": tier, "decided_on": decided_on, "published_on": published_on, "sector": sector,
+              "penalty_types": penalty_types, "catalog": catalog}
+    current = regime_in_force(channel, as_of, catalog)
+    if pinned is not None:
+        base = catalog.get(pinned)
+        if base is None or base.channel != channel:
+            raise ValidationError(f"{pinned!r} 不是 {channel} 渠道的公示规则 / {pinned!r} is not a {channel} regime",
+                                  "pinned")
+        origin = "案件提交时确定的规则"
+    else:
+        _require_date(decided_on, "decided_on")
+        base = next((r for r in _channel_regimes(catalog, channel) if r.in_force_on(decided_on)), None)
+        origin = "处罚决定作出时施行的规则"
+    if base is None or base.id == current.id or base.in_force_from > as_of:
+        window = publicity_window(current, **record)
+        why = (f"{as_of.isoformat()}施行{_label(current)}" if base is None or base.id != current.id
+               else f"{origin}{_label(current)}，{as_of.isoformat()}仍在施行")
+        return RegimeChoice(window, (window,), f"{why}，适用该规则。")
+    old, new = publicity_window(base, **record), publicity_window(current, **record)
+    applied = new if more_favourable(new, old) else old
+    derivation = (f"{origin}为{_label(base)}（{_summary(old)}）；{as_of.isoformat()}施行{_label(current)}"
+                  f"（{_summary(new)}）。依《中华人民共和国立法法》第一百零四条从旧兼从轻，整体适用对当事人更有利的"
+                  f"{applied.regime}" + ("。" if applied is new else "（新规则并不更有利）。"))
+    return RegimeChoice(applied, (old, new), derivation)
 
 
-def _more_favourable(new: PublicityWindow, old: PublicityWindow) -> bool:
-    if not old.published:
-        return False
-    if not new.published:
-        return True
-    comparisons = [(new.repairable, old.repairable, True)]
-    for attribute in ("earliest_application", "max_publicity_end"):
-        a, b = getattr(new, attribute), getattr(old, attribute)
-        if a is not None and b is not None:
-            comparisons.append((a, b, False))
-    # Each tuple: (new, old, higher_is_better).
-    gains = sum(1 for a, b, up in comparisons if (a > b if up else a < b))
-    losses = sum(1 for a, b, up in comparisons if (a < b if up else a > b))
-    return gains > 0 and losses == 0
+def favourable_regime(channel: str, *, pinned: str, as_of: dt.date, catalog: RegimeCatalog | None = None,
+                      **record: Any) -> tuple[Regime, PublicityWindow] | None:
+    """A newer regime in force on `as_of` applied instead of `pinned` (从旧兼从轻), else None.
+
+    A thin view of `applicable_window` for callers that only need the flag.
+    """
+    catalog = catalog or default_catalog()
+    choice = applicable_window(channel, pinned=pinned, as_of=as_of, catalog=catalog, **record)
+    if choice.regime == pinned:
+        return None
+    return catalog.get(choice.regime), choice.applied
+
+
+def more_favourable(new: PublicityWindow, old: PublicityWindow) -> bool:
+    """Whether `new` is more favourable to the party: not published at all, else an earlier end of
+    publicity, then (same end) an earlier first application date; a tie keeps the old regime."""
+    return _favour_key(new) < _favour_key(old)
+
+
+def _favour_key(window: PublicityWindow) -> tuple:
+    if not window.published:
+        return (0, dt.date.min, dt.date.min)
+    return (1, window.max_publicity_end or dt.date.max, window.earliest_application or dt.date.max)
+
+
+def _label(regime: Regime) -> str:
+    return f"{regime.id}（{regime.basis}）"
+
+
+def _summary(window: PublicityWindow) -> str:
+    if not window.published:
+        return "不予公示"
+    end = f"公示至{window.max_publicity_end.isoformat()}" if window.max_publicity_end else "公示"
+    earliest = (f"，最早{window.earliest_application.isoformat()}可申请修复" if window.earliest_application
+                else "，不可提前修复")
+    return end + earliest
 
 
 def _period_note(regime: Regime, auto_stop: bool, start: dt.date, min_months: int | None,

@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,45 @@ from repair.domain.errors import ValidationError
 FORMATS = ("csv", "jsonl", "xlsx")
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
 WHOLE_ROW = "*"  # the `field` of a reject that concerns the row as a whole
+
+
+@dataclass(frozen=True)
+class ColumnSet:
+    """The columns a file may have: all `required`, any of `optional`; `ignore_extra` drops unknown ones.
+
+    `normalise` maps a header cell to the name used in `required`/`optional` (e.g. full-width brackets and
+    spaces in 双公示 headers), so rows are always keyed by those names.
+    """
+
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    ignore_extra: bool = False
+    normalise: Callable[[str], str] | None = None
+
+    def key(self, cell: str) -> str:
+        """The column name a header cell stands for."""
+        return self.normalise(cell) if self.normalise else cell
+
+    def matches(self, header: Sequence[str]) -> bool:
+        """Whether every required column is present (used to detect which set a file uses)."""
+        found = {self.key(c) for c in header}
+        return all(f in found for f in self.required)
+
+
+def _column_set(fields) -> ColumnSet:
+    return fields if isinstance(fields, ColumnSet) else ColumnSet("", tuple(fields))
+
+
+def choose_columns(header: Sequence[str], choices) -> ColumnSet:
+    """The column set whose required columns the header has most of (the first one on a tie)."""
+    sets = [_column_set(c) for c in choices] if isinstance(choices, (list, tuple)) and choices and \
+        all(isinstance(c, ColumnSet) for c in choices) else [_column_set(choices)]
+    def present(columns: ColumnSet) -> int:
+        found = {columns.key(c) for c in header}
+        return sum(1 for f in columns.required if f in found)
+
+    return max(sets, key=present)  # max keeps the first of equals: the native set wins a tie
 
 
 @dataclass(frozen=True)
@@ -63,10 +102,11 @@ def file_digest(path: Path, fmt: str) -> tuple[str, int]:
     return digest.hexdigest(), lines
 
 
-def check_header(found: Sequence[str], fields: Sequence[str], where: str) -> None:
-    """Refuse a header that lacks, adds or repeats a column (column order is free)."""
+def check_header(found: Sequence[str], fields: Sequence[str], where: str, optional: Sequence[str] = (),
+                 ignore_extra: bool = False) -> None:
+    """Refuse a header that lacks a required column, adds an unknown one or repeats one (order is free)."""
     missing = [f for f in fields if f not in found]
-    extra = [f for f in found if f not in fields]
+    extra = [] if ignore_extra else [f for f in found if f not in fields and f not in optional]
     repeated = sorted({f for f in found if list(found).count(f) > 1})
     if missing or extra or repeated:
         parts = ([f"缺少列 missing: {', '.join(missing)}"] if missing else []) + \
@@ -75,11 +115,23 @@ def check_header(found: Sequence[str], fields: Sequence[str], where: str) -> Non
         raise ValidationError(f"{where} 表头不符 / header mismatch: {'; '.join(parts)}", "file")
 
 
+def _header_check(header: Sequence[str], choices, where: str) -> tuple[ColumnSet, list[str]]:
+    """Pick the column set, check the header against it, and return it with the normalised names."""
+    columns = choose_columns(header, choices)
+    names = [columns.key(c) for c in header]
+    check_header(names, columns.required, where, columns.optional, columns.ignore_extra)
+    return columns, names
+
+
 @contextmanager
-def read_table(path: Path, fmt: str, fields: Sequence[str]) -> Iterator[Iterator[RawRow]]:
-    """Open the file, check its header now, and yield an iterator over its data rows."""
+def read_table(path: Path, fmt: str, fields) -> Iterator[Iterator[RawRow]]:
+    """Open the file, check its header now, and yield an iterator over its data rows.
+
+    `fields` is a list of column names, a `ColumnSet`, or a tuple of `ColumnSet`s to choose from by header;
+    rows carry only the known columns, keyed by their normalised names.
+    """
     opener = {"csv": _csv_rows, "jsonl": _jsonl_rows, "xlsx": _xlsx_rows}[fmt]
-    rows = opener(path, tuple(fields))
+    rows = opener(path, fields)
     try:
         next(rows)  # runs up to the header check, so a bad file fails before any row is stored
         yield rows
@@ -87,13 +139,18 @@ def read_table(path: Path, fmt: str, fields: Sequence[str]) -> Iterator[Iterator
         rows.close()
 
 
-def _csv_rows(path: Path, fields: tuple[str, ...]) -> Iterator[RawRow]:
+def _known(columns: ColumnSet, names: Sequence[str], cells: Sequence[str]) -> dict[str, str]:
+    known = set(columns.required) | set(columns.optional)
+    return {name: cell for name, cell in zip(names, cells) if name in known}
+
+
+def _csv_rows(path: Path, fields) -> Iterator[RawRow]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = [cell.strip() for cell in next(reader, [])]
         if not any(header):
             raise ValidationError(f"{path.name} 是空文件 / empty file", "file")
-        check_header(header, fields, path.name)
+        columns, names = _header_check(header, fields, path.name)
         yield RawRow(0, None)
         ended = reader.line_num
         for cells in reader:
@@ -105,12 +162,12 @@ def _csv_rows(path: Path, fields: tuple[str, ...]) -> Iterator[RawRow]:
                 yield RawRow(number, None, f"列数应为 {len(header)}，实为 {len(cells)} / "
                                            f"expected {len(header)} columns, got {len(cells)}")
             else:
-                yield RawRow(number, dict(zip(header, cells)))
+                yield RawRow(number, _known(columns, names, cells))
 
 
-def _jsonl_rows(path: Path, fields: tuple[str, ...]) -> Iterator[RawRow]:
+def _jsonl_rows(path: Path, fields) -> Iterator[RawRow]:
     with path.open(encoding="utf-8-sig") as handle:
-        checked = False
+        checked, columns = False, _column_set(fields)
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -124,16 +181,20 @@ def _jsonl_rows(path: Path, fields: tuple[str, ...]) -> Iterator[RawRow]:
                 # The first object stands for the header: a file of the wrong shape is refused whole.
                 if problem:
                     raise ValidationError(f"{path.name} 第{number}行：{problem}", "file")
-                check_header(list(item), fields, path.name)
+                columns, _names = _header_check(list(item), fields, path.name)
                 checked = True
                 yield RawRow(0, None)
             if problem:
                 yield RawRow(number, None, problem)
-            elif set(item) != set(fields):
+                continue
+            item = {columns.key(key): value for key, value in item.items()}
+            known = set(columns.required) | set(columns.optional)
+            odd = set(columns.required) - set(item) | ((set(item) - known) if not columns.ignore_extra else set())
+            if odd:
                 yield RawRow(number, None, "字段与首行不一致 / keys differ from the expected fields: "
-                                           + ", ".join(sorted(set(item) ^ set(fields))))
+                                           + ", ".join(sorted(odd)))
             else:
-                yield RawRow(number, {key: _json_text(value) for key, value in item.items()})
+                yield RawRow(number, {key: _json_text(value) for key, value in item.items() if key in known})
         if not checked:
             raise ValidationError(f"{path.name} 是空文件 / empty file", "file")
 
@@ -143,10 +204,12 @@ def _json_text(value) -> str:
         return ""
     if isinstance(value, list):
         return ";".join(_json_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _xlsx_rows(path: Path, fields: tuple[str, ...]) -> Iterator[RawRow]:
+def _xlsx_rows(path: Path, fields) -> Iterator[RawRow]:
     from openpyxl import load_workbook
 
     try:
@@ -162,7 +225,7 @@ def _xlsx_rows(path: Path, fields: tuple[str, ...]) -> Iterator[RawRow]:
         names = [_cell_text(cell).strip() for cell in header]
         if not names:
             raise ValidationError(f"{path.name} 的第一个工作表是空的 / the first sheet is empty", "file")
-        check_header(names, fields, path.name)
+        columns, names = _header_check(names, fields, path.name)
         yield RawRow(0, None)
         for number, cells in enumerate(rows, start=2):
             texts = [_cell_text(cell) for cell in cells]
@@ -172,7 +235,7 @@ def _xlsx_rows(path: Path, fields: tuple[str, ...]) -> Iterator[RawRow]:
                 yield RawRow(number, None, f"列数多于表头 / more cells than the {len(names)} header columns")
                 continue
             texts += [""] * (len(names) - len(texts))
-            yield RawRow(number, dict(zip(names, texts)))
+            yield RawRow(number, _known(columns, names, texts))
     finally:
         book.close()
 

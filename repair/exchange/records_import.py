@@ -21,7 +21,11 @@ RECORDS = Record.__table__
 CHANGES = RecordChange.__table__
 # Columns an import may set or change (kind, status and the timestamps are not the file's to change).
 COMPARED = ("uscc", "party_name", "channel", "tier", "sector", "decided_on", "published_on", "penalty_types",
-            "fine_amount", "legal_basis", "facts")
+            "fine_amount", "legal_basis", "facts", "party_address", "legal_representative", "violated_provision",
+            "evidence", "penalty_content", "procedure", "served_on")
+# Optional columns: a file without one leaves the stored value as it is.
+OPTIONAL = ("party_address", "legal_representative", "violated_provision", "evidence", "penalty_content",
+            "procedure", "served_on")
 _UPDATE = (update(RECORDS).where(RECORDS.c.id == bindparam("b_id"))
            .values({name: bindparam(f"b_{name}") for name in (*COMPARED, "updated_at")}))
 
@@ -36,9 +40,11 @@ class BatchCounts:
     rejects: list[Reject] = field(default_factory=list)
 
 
-def plain(value) -> str | None:
-    """A value as JSON-ready text for the change history (dates ISO, amounts as written by the DB)."""
-    return None if value is None else str(value)
+def plain(value):
+    """A value as JSON-ready data for the change history (dates ISO, amounts as written by the DB)."""
+    if value is None or isinstance(value, (dict, list)):
+        return value
+    return str(value)
 
 
 def diff(old, new: dict, names: tuple[str, ...]) -> dict[str, list]:
@@ -62,8 +68,10 @@ def write_records(connection: Connection, rows: list[tuple[int, dict]], *, run_i
     for (number, values), key in zip(rows, keys):
         old = existing.get(key)
         if old is None:
-            inserts.append({**values, "status": "published", "created_at": stamp, "updated_at": stamp})
+            inserts.append({**dict.fromkeys(OPTIONAL), **values, "status": "published", "created_at": stamp,
+                            "updated_at": stamp})
             continue
+        values = {**{name: getattr(old, name) for name in OPTIONAL}, **values}
         if old.kind != values["kind"]:
             reason = f"该决定书编号已用于 {old.kind} 类记录 / the number belongs to a {old.kind} record"
             counts.rejects.append(Reject(number, "decision_no", key[1], reason))

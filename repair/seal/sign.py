@@ -71,6 +71,7 @@ def seal_pdf(
     *,
     reason: str,
     at: datetime | None = None,
+    seal_text: str | None = None,
 ) -> bytes:
     """Sign `rendered` as department `dept_code` (PAdES, SHA-256), showing its red seal on the seal anchor."""
     if isinstance(rendered, RenderedLetter):
@@ -97,7 +98,9 @@ def seal_pdf(
         embed_validation_info=timestamper is not None,
         validation_context=signing_context(settings) if timestamper is not None else None,
     )
-    stamp = StaticStampStyle(background=PdfImage(seal_image(name)), border_width=0)
+    # `seal_text` is the department's configured text for this kind of letter (e.g. 行政处罚专用章).
+    image = seal_image(name, seal_text) if seal_text else seal_image(name)
+    stamp = StaticStampStyle(background=PdfImage(image), border_width=0)
     spec = fields.SigFieldSpec(field_name, on_page=anchor.page_index, box=anchor.box)
     options = dict(signer=signer, stamp_style=stamp, new_field_spec=spec, timestamper=timestamper)
     pdf_signer = (

@@ -12,12 +12,11 @@ from repair.domain.casefile import CaseState
 from repair.domain.clocks import ClockRun
 from repair.domain.errors import ConcurrencyConflict, NotEligible, NotFound, TransitionRefused
 from repair.domain.history import GENESIS
-from repair.domain.rules import regime_in_force
 from repair.domain.workflow import Workflow
 from repair.services.calendar import calendar_for
 from repair.services.documents import APPLICANT_DOCUMENTS, reserve_document
 from repair.services.evidence import current_evidence, pin_evidence
-from repair.services.facts import WINDOWED_KINDS, case_facts, eligibility
+from repair.services.facts import case_facts, eligibility, regime_choice
 from repair.services.history import append_event, utc_naive
 from repair.services.runtime import LOCAL_TZ
 from repair.services.sync import enqueue_conclusion
@@ -77,7 +76,9 @@ def submit_application(runtime, uow: UnitOfWork, *, record_id: int, actor: Actor
     if blocking:
         raise NotEligible("不符合申请条件 / not eligible: " + "；".join(f"{c.title}（{c.detail}）" for c in blocking),
                           [c.code for c in blocking])
-    regime = regime_in_force(record.channel, today).id if record.kind in WINDOWED_KINDS else None
+    # The regime applied on the day of submission (从旧兼从轻 between the decision's and today's), pinned.
+    choice = regime_choice(record, as_of=today)
+    regime = choice.regime if choice is not None else None
     case = open_case(runtime, uow, record=record, wf=wf, actor=actor, now=now, trigger="submit", regime=regime,
                      commitment_signed=commitment_signed, reason=reason,
                      payload={"regime": regime, "record": record.decision_no,

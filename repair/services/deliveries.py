@@ -17,7 +17,7 @@ from repair.domain.actors import Actor
 from repair.domain.errors import NotFound, TransitionRefused, ValidationError
 from repair.services.cases import fire, local_date, open_case
 from repair.services.documents import document_pdf, produce_pending
-from repair.services.facts import PAIRED_KINDS, window_for
+from repair.services.facts import PAIRED_KINDS
 from repair.services.history import utc_naive
 from repair.store.document_models import Delivery, Document
 from repair.store.models import Case, Record
@@ -81,10 +81,6 @@ def _delivery_case(runtime, decision_no, authority, actor, now) -> str:
                                       .where(Delivery.record_id == record.id))
         if existing:
             return existing
-        window = window_for(record, as_of=record.decided_on)
-        if not (window.published and window.repairable):
-            raise ValidationError("该处罚信息不公示或不可提前修复，无需两书同达 / the record is not published or not "
-                                  "repairable early: no rights notice", "decision_no")
         wf = runtime.workflows.named(WORKFLOW)
         preparers = next(t.roles for t in wf.transitions if t.trigger == NEXT_STEP[wf.initial])
         if actor.role not in preparers or not actor.in_scope(record.authority_code, record.uscc):

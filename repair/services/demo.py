@@ -29,7 +29,7 @@ REASONS = {"refuse": "申请材料不属于本部门受理范围", "request_supp
 def load_demo(runtime, *, now: datetime, progress=print) -> dict:
     """Load the demo data set once (a second run only reports what is there)."""
     with runtime.uow() as uow:
-        if uow.session.scalar(select(Department.code).limit(1)) is not None:
+        if uow.session.scalar(select(Enterprise.uscc).limit(1)) is not None:
             progress("演示数据已存在，跳过 / demo data already loaded")
             return _summary(uow, 0)
         companies = demo_data.enterprises()
@@ -50,9 +50,10 @@ def load_demo(runtime, *, now: datetime, progress=print) -> dict:
 
 def _departments_users_enterprises(uow, companies, now) -> None:
     for code, name, channel, _sectors in demo_data.DEPARTMENTS:
-        uow.session.add(Department(code=code, name=name, channel=channel, address=f"上海市浦东新区{name}办公楼",
-                                   phone="021-5000" + str(len(code)).zfill(4),
-                                   doc_prefix=demo_data.DISTRICT_PREFIX + demo_data.SHORT[code]))
+        if uow.session.get(Department, code) is None:  # `repair init` made them from the department file
+            uow.session.add(Department(code=code, name=name, channel=channel, address=f"上海市浦东新区{name}办公楼",
+                                       phone="021-5000" + str(len(code)).zfill(4),
+                                       doc_prefix=demo_data.DISTRICT_PREFIX + demo_data.SHORT[code]))
     uow.session.flush()
     for code, name, _channel, _sectors in demo_data.DEPARTMENTS:
         low = code.lower()
@@ -77,6 +78,9 @@ def _add_record(uow, rec: demo_data.DemoRecord, now: datetime) -> None:
                     party_name=rec.party, channel=rec.channel, tier=rec.tier, sector=rec.sector,
                     decided_on=rec.decided_on, published_on=rec.published_on, penalty_types=rec.penalty_types,
                     fine_amount=rec.fine, legal_basis=rec.legal_basis, facts=rec.facts, status="published",
+                    party_address=rec.party_address, legal_representative=rec.legal_representative,
+                    violated_provision=rec.violated_provision, evidence=list(rec.evidence) or None,
+                    penalty_content=rec.penalty_content, procedure=rec.procedure, served_on=rec.served_on,
                     created_at=stamp, updated_at=stamp)
     uow.session.add(record)
     uow.session.flush()
@@ -86,7 +90,8 @@ def _add_record(uow, rec: demo_data.DemoRecord, now: datetime) -> None:
         uow.session.add(Fulfilment(record_id=record.id, kind="fine_payment", amount=rec.fine,
                                    occurred_on=rec.decided_on + timedelta(days=10),
                                    reference=f"JK{record.id:08d}", source="区财政非税收入系统", recorded_at=stamp))
-    if "责令改正" in rec.penalty_types or rec.kind != "administrative_penalty":
+    # Corrections and non-monetary penalties carried out are verified by the authority itself.
+    if "责令改正" in rec.penalty_types or rec.kind != "administrative_penalty" or not rec.fine:
         uow.session.add(Fulfilment(record_id=record.id, kind="correction", amount=None,
                                    occurred_on=rec.decided_on + timedelta(days=20),
                                    reference=f"ZG{record.id:08d}", source=f"{rec.authority} 现场核查", recorded_at=stamp))

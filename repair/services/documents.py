@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, insert, select
 from repair.domain.errors import NotFound, ValidationError
 from repair.services.calendar import calendar_for
 from repair.services.history import utc_naive
-from repair.services.letter_context import SERIES, LetterFacts, build_context
+from repair.services.letter_context import SERIES, LetterFacts, build_context, department_profile
 from repair.store.counters import next_value
 from repair.store.document_models import Document
 from repair.store.models import Case, Department, Record
@@ -93,7 +93,8 @@ def produce(runtime, document_id: int, *, now: datetime) -> Document:
     kind, dept = document.kind, document.department_code
     rendered = render_pdf(kind, context, letters_dir=runtime.settings.letters_dir)
     sealed = kind not in APPLICANT_DOCUMENTS
-    pdf = seal_pdf(rendered, dept, runtime.settings, reason=f"{TITLES[kind]}签章", at=now) if sealed else rendered.pdf
+    pdf = seal_pdf(rendered, dept, runtime.settings, reason=f"{TITLES[kind]}签章", at=now,
+                   seal_text=_seal_text(runtime, dept, kind)) if sealed else rendered.pdf
     digest = store_blob(runtime.settings.documents_dir, pdf)
     with runtime.uow() as uow:
         document = _get(uow, document_id)
@@ -105,6 +106,13 @@ def produce(runtime, document_id: int, *, now: datetime) -> Document:
                 document.signer, document.sealed_at = dept, utc_naive(now)
             uow.commit()
         return document
+
+
+def _seal_text(runtime, department_code: str, kind: str) -> str:
+    """The configured seal text of the department for this kind of letter (department file)."""
+    with runtime.uow(read_only=True) as uow:
+        department = uow.session.get(Department, department_code)
+        return department_profile(runtime.settings, department).seal_text(kind)
 
 
 def produce_pending(runtime, *, now: datetime, case_id: int | None = None) -> list[Document]:

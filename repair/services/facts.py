@@ -11,7 +11,7 @@ from repair.domain.actors import Actor
 from repair.domain.eligibility import EligibilityInput, Verdict, assess
 from repair.domain.fulfilment import FulfilmentStatus, assess_fulfilment
 from repair.domain.guards import CaseFacts
-from repair.domain.rules import PublicityWindow, get_regime, publicity_window, regime_in_force
+from repair.domain.rules import PublicityWindow, RegimeChoice, applicable_window, get_regime, publicity_window
 from repair.domain.workflow import Workflow
 from repair.domain.casefile import CaseState
 from repair.services.evidence import evidence_drift
@@ -30,8 +30,20 @@ PAIRED_KINDS = ("penalty_decision", "rights_notice")
 WINDOWED_KINDS = ("administrative_penalty", "serious_dishonesty_list")
 
 
+def regime_choice(record: Record, regime_id: str | None = None, *, as_of: date | None = None) -> RegimeChoice | None:
+    """Which regime applies to the record on `as_of` and why (从旧兼从轻; see `applicable_window`).
+
+    `regime_id` is a case's regime pinned at submission. None for kinds whose publicity no regime governs.
+    """
+    if record.kind not in WINDOWED_KINDS:
+        return None
+    return applicable_window(record.channel, as_of=as_of, tier=record.tier, decided_on=record.decided_on,
+                             published_on=record.published_on, sector=record.sector,
+                             penalty_types=penalty_types(record), pinned=regime_id)
+
+
 def window_for(record: Record, regime_id: str | None = None, *, as_of: date | None = None) -> PublicityWindow:
-    """The record's publicity window under a pinned regime, or the one in force on `as_of`."""
+    """The record's publicity window applied on `as_of` (a pinned regime alone when no date is given)."""
     if record.kind not in WINDOWED_KINDS:
         start = record.published_on or record.decided_on
         return PublicityWindow(
@@ -40,11 +52,11 @@ def window_for(record: Record, regime_id: str | None = None, *, as_of: date | No
             earliest_application=start, basis="",
             notes=("此类信息无最短公示期，履行义务后即可申请修复 / repairable once obligations are met",),
         )
-    regime = get_regime(regime_id) if regime_id else regime_in_force(record.channel, as_of)
-    return publicity_window(
-        regime, tier=record.tier, decided_on=record.decided_on, published_on=record.published_on,
-        sector=record.sector, penalty_types=penalty_types(record),
-    )
+    if as_of is None:
+        return publicity_window(get_regime(regime_id), tier=record.tier, decided_on=record.decided_on,
+                                published_on=record.published_on, sector=record.sector,
+                                penalty_types=penalty_types(record))
+    return regime_choice(record, regime_id, as_of=as_of).applied
 
 
 def fulfilment_of(uow: UnitOfWork, record: Record) -> FulfilmentStatus:

@@ -23,9 +23,11 @@ from repair.domain.errors import NotFound, TransitionRefused, ValidationError
 from repair.exchange.formats import RawRow, detect_format, file_digest, read_table
 from repair.exchange.fulfilment_import import NO_RECORD, write_fulfilments
 from repair.exchange.records_import import BatchCounts, write_records
-from repair.exchange.validation import FULFILMENT_FIELDS, RECORD_FIELDS, FulfilmentRules, RecordRules, Reject
+from repair.domain.penalties import parse_tier_map
+from repair.exchange.validation import FULFILMENT_FIELDS, RECORD_COLUMNS, FulfilmentRules, RecordRules, Reject
 from repair.services.cases import local_date
 from repair.services.fulfilment_check import check_records
+from repair.services.departments import authority_keys
 from repair.services.history import utc_naive
 from repair.store.import_models import ImportReject, ImportRun
 from repair.store.models import Department
@@ -62,12 +64,12 @@ class ImportSummary:
 @dataclass(frozen=True)
 class _Kind:
     name: str
-    fields: tuple[str, ...]
+    fields: tuple  # column names, or the column sets to choose from by header
     rules: type[RecordRules] | type[FulfilmentRules]
     write: Callable[..., BatchCounts]
 
 
-_RECORDS = _Kind("records", RECORD_FIELDS, RecordRules, write_records)
+_RECORDS = _Kind("records", RECORD_COLUMNS, RecordRules, write_records)
 _FULFILMENT = _Kind("fulfilment", FULFILMENT_FIELDS, FulfilmentRules,
                     lambda connection, rows, **kw: write_fulfilments(connection, rows, **kw)[0])
 
@@ -122,7 +124,7 @@ def _import(runtime, kind: _Kind, path: Path, *, actor: str, now: datetime, fmt:
     stamp = utc_naive(now)
     with read_table(path, fmt, kind.fields) as rows:
         run_id, resume_after, departments = _open_run(runtime, kind.name, path, sha256, actor, stamp)
-        rules = kind.rules(departments, local_date(now))
+        rules = _rules(runtime, kind, departments, local_date(now))
         ordinal, pending = 0, []
         for row in rows:
             ordinal += 1
@@ -140,6 +142,19 @@ def _import(runtime, kind: _Kind, path: Path, *, actor: str, now: datetime, fmt:
         if progress:
             progress(ordinal)
     return _finish(runtime, run_id, kind.name, resume_after, target, stamp)
+
+
+def _rules(runtime, kind: _Kind, departments: dict, today: date):
+    """Row checks; records also map 双公示 处罚机关 to departments and penalty types to tiers (configurable)."""
+    if kind.rules is not RecordRules:
+        return kind.rules(departments, today)
+    try:
+        tier_map = parse_tier_map(runtime.settings.tier_map)
+    except ValueError as error:
+        raise ValidationError(f"REPAIR_TIER_MAP: {error}", "tier_map") from error
+    with runtime.uow(read_only=True) as uow:
+        authorities = authority_keys(runtime.settings, uow)
+    return RecordRules(departments, today, authorities=authorities, tier_map=tier_map)
 
 
 def _open_run(runtime, kind: str, path: Path, sha256: str, actor: str, stamp: datetime):

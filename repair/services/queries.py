@@ -83,7 +83,11 @@ def record_view(record: Record) -> dict:
             "decided_on": _iso(record.decided_on), "published_on": _iso(record.published_on),
             "penalty_types": list(penalty_types(record)),
             "fine_amount": str(record.fine_amount) if record.fine_amount is not None else None,
-            "status": record.status}
+            "status": record.status, "legal_basis": record.legal_basis or None,
+            "violated_provision": record.violated_provision, "party_address": record.party_address,
+            "legal_representative": record.legal_representative, "evidence": list(record.evidence or []),
+            "penalty_content": record.penalty_content, "procedure": record.procedure,
+            "served_on": _iso(record.served_on)}
 
 
 def list_records(uow: UnitOfWork, *, kind: str | None = None, uscc: str | None = None,

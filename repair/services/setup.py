@@ -6,6 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from repair.domain.departments import load_departments, placeholder_warning
+from repair.services.departments import ensure_department_file, sync_departments
 from repair.store.migrate import upgrade
 from repair.store.models import Department
 
@@ -16,13 +18,17 @@ def initialise(runtime, *, now: datetime) -> dict:
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     settings.documents_dir.mkdir(parents=True, exist_ok=True)
     upgrade(runtime.engine)
+    written = ensure_department_file(settings)
     with runtime.uow() as uow:
         added = runtime.workflows.register_current(uow, now)
+        created = sync_departments(uow, settings)
         departments = [(d.code, d.name) for d in uow.session.scalars(select(Department).order_by(Department.code))]
         uow.commit()
     ensure_keys(runtime, departments)
     return {"database": settings.database_url, "instance": str(settings.instance_path),
-            "workflows_registered": added, "departments": len(departments)}
+            "workflows_registered": added, "departments": len(departments), "departments_created": created,
+            "departments_file": str(settings.departments_file), "departments_file_written": written,
+            "warning": placeholder_warning(load_departments(settings.departments_file))}
 
 
 def ensure_keys(runtime, departments: list[tuple[str, str]]) -> None:

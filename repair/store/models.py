@@ -79,6 +79,15 @@ class Record(Base):
     fine_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     facts: Mapped[str] = mapped_column(Text, default="")
+    # APL Art. 59 details (all optional; letters print what is known and no more). `legal_basis` is the
+    # penalty basis (处罚依据), `violated_provision` the provision violated (违反的条款).
+    party_address: Mapped[str | None] = mapped_column(String(300))
+    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    violated_provision: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list | None] = mapped_column(JSON)  # ["现场检查笔录", …]
+    penalty_content: Mapped[dict | None] = mapped_column(JSON)  # {penalty type: detail, "*": free text}
+    procedure: Mapped[dict | None] = mapped_column(JSON)  # {"notified_on", "hearing", "hearing_on"}
+    served_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="published")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -60,7 +60,10 @@ def _page(item: str) -> dict:
 
 RECORD = {"id": INT, "kind": STR, "authority": STR, "decision_no": STR, "uscc": STR, "party": STR, "channel": STR,
           "tier": NSTR, "sector": NSTR, "decided_on": NDATE, "published_on": NDATE, "penalty_types": _array(STR),
-          "fine_amount": NSTR, "status": STR}
+          "fine_amount": NSTR, "status": STR, "legal_basis": NSTR, "violated_provision": NSTR, "party_address": NSTR,
+          "legal_representative": NSTR, "evidence": _array(STR),
+          "penalty_content": {"type": ["object", "null"], "additionalProperties": STR},
+          "procedure": {"type": ["object", "null"]}, "served_on": NDATE}
 CASE_SUMMARY = {"case_no": STR, "state": STR, "version": INT, "workflow": STR, "department": STR, "uscc": STR,
                 "due": NDATE, "open": BOOL, "submitted_on": DATE}
 EVENT = {"seq": INT, "trigger": STR, "from": NSTR, "to": STR, "actor": STR, "at": {"type": "string"},

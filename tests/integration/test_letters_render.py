@@ -32,9 +32,11 @@ def _expected_strings(key: str, context: dict) -> list[str]:
     party = context.get("party") or context["applicant"]
     strings = [party["name"], party["uscc"]]
     if key in APPLICANT_LETTERS:
-        strings += [context["record"]["decision_number"], "2026年9月28日", "2026年5月12日"]
+        strings += ["沪浦应急罚〔2026〕37号", "2026年9月28日", "2026年5月12日"]
     else:
-        strings += [context["doc_number"], zh_date(context["issued_on"])]
+        # GB/T 9704-2012: the date of an official document in Arabic numerals, no zero padding.
+        day = context["issued_on"]
+        strings += [context["doc_number"], f"{day.year}年{day.month}月{day.day}日"]
     return strings
 
 
@@ -67,7 +69,7 @@ def test_page_count_and_footer(rendered, key):
     reader = PdfReader(io.BytesIO(letter.pdf))
     assert letter.page_count == len(reader.pages)
     last = re.sub(r"\s+", "", reader.pages[-1].extract_text())
-    assert f"第{letter.page_count}页共{letter.page_count}页" in last
+    assert f"—{letter.page_count}—" in last  # 公文 page number (GB/T 9704-2012 §7.5)
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
 
@@ -76,7 +78,14 @@ def test_page_count_and_footer(rendered, key):
 def test_seal_anchor_sits_on_the_signature(rendered, key):
     letter = rendered[key]
     anchor = letter.seal_anchor
-    assert anchor is not None and anchor.page_index == letter.page_count - 1
+    assert anchor is not None
+    reader = PdfReader(io.BytesIO(letter.pdf))
+    signed_page = re.sub(r"\s+", "", reader.pages[anchor.page_index].extract_text())
+    day = sample_context(key)["issued_on"]
+    assert f"{day.year}年{day.month}月{day.day}日" in signed_page  # on the page of the signature and date
+    # Only the rights notice's receipt slip (送达回执) may follow the signature, on a page of its own.
+    assert anchor.page_index == letter.page_count - 1 or (
+        key == "rights_notice" and "送达回执" in reader.pages[-1].extract_text())
     x1, y1, x2, y2 = anchor.box
     assert 0 < x1 < x2 < 595 and 0 < y1 < y2 < 842
     assert x2 - x1 == pytest.approx(SEAL_SIZE_PT, abs=0.1) and y2 - y1 == pytest.approx(SEAL_SIZE_PT, abs=0.1)
@@ -106,9 +115,9 @@ def test_rights_notice_states_windows_and_earliest_date(rendered):
 
 def test_penalty_decision_has_remedies_with_statutory_limits(rendered):
     text = _text(rendered["penalty_decision"].pdf)
-    assert "六十日内向上海市某区人民政府申请行政复议" in text
-    assert "六个月内依法向上海市某区人民法院提起行政诉讼" in text
-    assert "2026年12月11日前履行完毕" in text
+    assert "六十日内向上海市浦东新区人民政府申请行政复议" in text
+    assert "六个月内依法向上海市浦东新区人民法院提起行政诉讼" in text
+    assert "自收到本决定书之日起十五日内" in text and "前履行完毕" not in text
 
 
 def test_repair_decision_denied_variant_lists_remedies():

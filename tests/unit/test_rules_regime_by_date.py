@@ -9,7 +9,7 @@ import pytest
 
 from repair.domain.errors import RegimeConfigError, ValidationError
 from repair.domain.regimes import TIERS, default_catalog, load_catalog
-from repair.domain.rules import favourable_regime, publicity_window, regime_in_force
+from repair.domain.rules import applicable_window, favourable_regime, publicity_window, regime_in_force
 
 
 @pytest.mark.parametrize("channel, day, regime_id", [
@@ -92,18 +92,36 @@ def test_unpublished_minor_penalty_cannot_be_improved():
     assert ndrc_flag(date(2026, 6, 1), **food_record("minor")) is None
 
 
-def test_mixed_gain_and_loss_is_not_flagged():
-    # Edited data: ndrc-2026 serious = 1 year minimum (later than 3 months)
-    # but 2 years maximum (earlier than 3 years).
+def test_earlier_end_of_publicity_outweighs_a_later_application():
+    # Edited data: ndrc-2026 serious = 1 year minimum (later than 3 months) but 2 years maximum (earlier than
+    # 3 years). Domain §3: more favourable = earlier end of publicity, then earlier application.
     text = packaged_text().replace("        min_months: 12\n        max_months: 36\n",
                                    "        min_months: 12\n        max_months: 24\n", 1)
     catalog = load_catalog(text, "edited.yaml")
     record = food_record("serious") | {"sector": None}
     assert catalog.get("ndrc-2026").tier("serious").max_months == 24
-    assert ndrc_flag(date(2026, 6, 1), catalog=catalog, **record) is None
-    better = record | {"sector": "food"}  # 1 year minimum under both, so only the maximum changes: a gain
-    regime, window = ndrc_flag(date(2026, 6, 1), catalog=catalog, **better)
+    regime, window = ndrc_flag(date(2026, 6, 1), catalog=catalog, **record)
     assert regime.id == "ndrc-2026" and window.max_publicity_end == date(2028, 3, 20)
+    assert window.earliest_application == date(2027, 3, 20)  # later than under ndrc-2023, applied as a whole
+
+
+def test_one_answer_names_both_regimes_and_the_choice():
+    choice = applicable_window("ndrc", as_of=date(2026, 11, 26), tier="general", decided_on=date(2025, 6, 2))
+    assert choice.regime == "ndrc-2026" and [w.regime for w in choice.considered] == ["ndrc-2023", "ndrc-2026"]
+    assert choice.applied.max_publicity_end == date(2026, 6, 2)
+    assert "ndrc-2023" in choice.derivation and "ndrc-2026" in choice.derivation and "从旧兼从轻" in choice.derivation
+    before = applicable_window("ndrc", as_of=date(2026, 3, 31), tier="general", decided_on=date(2025, 6, 2))
+    assert before.regime == "ndrc-2023" and len(before.considered) == 1
+    assert before.applied.max_publicity_end == date(2028, 6, 2)
+
+
+def test_old_regime_kept_when_the_new_one_is_not_more_favourable():
+    # serious, no sector: ndrc-2023 3 months / 3 years; ndrc-2026 1 year / 3 years: same end, later application.
+    choice = applicable_window("ndrc", as_of=date(2026, 11, 26), tier="serious", decided_on=date(2025, 6, 2))
+    assert choice.regime == "ndrc-2023" and "新规则并不更有利" in choice.derivation
+    pinned = applicable_window("ndrc", as_of=date(2026, 11, 26), tier="general", decided_on=date(2025, 6, 2),
+                               pinned="ndrc-2023")
+    assert pinned.regime == "ndrc-2026" and "案件提交时确定的规则" in pinned.derivation
 
 
 def test_a_newer_regime_that_does_not_publish_is_favourable():
