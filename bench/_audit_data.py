@@ -20,7 +20,7 @@ from repair.calendar import WorkCalendar
 from repair.config import CHECKOUT
 from repair.domain.clocks import days_used
 from repair.domain.history import GENESIS, EventFacts, chain_hash
-from repair.services.workflows import WorkflowRegistry
+from repair.services.cases.workflows import WorkflowRegistry
 from repair.store.models import Base
 
 T = Base.metadata.tables

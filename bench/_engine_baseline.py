@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from repair.calendar import WorkCalendar
 from repair.domain.clocks import compute_due
 from repair.domain.history import EventFacts, chain_hash
-from repair.services.history import utc_naive
+from repair.services.cases.history import utc_naive
 from repair.store.db import is_sqlite
 from repair.store.models import Base
 

@@ -30,10 +30,10 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench._audit_data import generate  # noqa: E402
 from repair.config import Settings  # noqa: E402
-from repair.services.audit import verify_all  # noqa: E402
-from repair.services.audit_reports import audit_report  # noqa: E402
-from repair.services.calendar import calendar_for  # noqa: E402
-from repair.services.runtime import Runtime  # noqa: E402
+from repair.services.audit.integrity import verify_all  # noqa: E402
+from repair.services.audit.reports import audit_report  # noqa: E402
+from repair.services.calendar.overrides import calendar_for  # noqa: E402
+from repair.services.setup.runtime import Runtime  # noqa: E402
 from repair.store.db import make_engine  # noqa: E402
 from repair.store.migrate import heads, upgrade  # noqa: E402
 from repair.store.models import Case, CaseEvent, Deadline, Department  # noqa: E402

@@ -44,8 +44,8 @@ from bench._engine_setup import (  # noqa: E402
     ENTERPRISE, OFFICER, Pair, pg_admin_url, pg_pair, phase_times, sqlite_pair)
 from repair.calendar import WorkCalendar  # noqa: E402
 from repair.config import Settings  # noqa: E402
-from repair.services.cases import fire  # noqa: E402
-from repair.services.runtime import Runtime  # noqa: E402
+from repair.services.cases.verbs import fire  # noqa: E402
+from repair.services.setup.runtime import Runtime  # noqa: E402
 from repair.store.db import make_engine  # noqa: E402
 from repair.store.models import Base  # noqa: E402
 

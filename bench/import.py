@@ -1,7 +1,7 @@
 """Benchmark: penalty records imported per second from CSV, bulk import beside a naive per-row ORM baseline.
 
 Run as `.venv/bin/python bench/import.py [--rows N] [--baseline-rows M] [--batch-size B] [--database postgresql]`. Generates an
-N-row CSV of valid records (codes from `make_uscc`), imports it with `repair.services.imports.import_records`
+N-row CSV of valid records (codes from `make_uscc`), imports it with `repair.services.exchange.imports.import_records`
 into a fresh SQLite file (hashing, header check, validation, bulk upsert, batch commits, rejects file: the
 whole service), then re-imports it (every row unchanged). The baseline imports the first M rows of the
 same file into another fresh SQLite file the naive way: the same row checks, then per row one ORM
@@ -32,10 +32,10 @@ from repair.config import Settings  # noqa: E402
 from repair.domain.uscc import make_uscc  # noqa: E402
 from repair.exchange.formats import RawRow  # noqa: E402
 from repair.exchange.validation import RECORD_FIELDS, RecordRules  # noqa: E402
-from repair.services.cases import local_date  # noqa: E402
-from repair.services.history import utc_naive  # noqa: E402
-from repair.services.imports import DEFAULT_BATCH, import_records  # noqa: E402
-from repair.services.runtime import Runtime, local_now  # noqa: E402
+from repair.services.cases.verbs import local_date  # noqa: E402
+from repair.services.cases.history import utc_naive  # noqa: E402
+from repair.services.exchange.imports import DEFAULT_BATCH, import_records  # noqa: E402
+from repair.services.setup.runtime import Runtime, local_now  # noqa: E402
 from repair.store.db import normalise_url  # noqa: E402
 from repair.store.migrate import upgrade  # noqa: E402
 from repair.store.models import Department, Record  # noqa: E402

@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, text
 
 from repair.config import CHECKOUT, Settings
 from repair.domain.actors import Actor
-from repair.services.runtime import LOCAL_TZ, Runtime
-from repair.services.workflows import WorkflowRegistry
+from repair.services.setup.runtime import LOCAL_TZ, Runtime
+from repair.services.cases.workflows import WorkflowRegistry
 from repair.store.db import make_engine, normalise_url
 from repair.store.migrate import upgrade
 from repair.store.models import Base, Department, Fulfilment, Record
@@ -114,7 +114,7 @@ def at(day: str, hour: int = 10) -> datetime:
 @pytest.fixture
 def world(runtime, now):
     """A small district: two departments, their officers and reviewers, one enterprise user each."""
-    from repair.services.users import add_user
+    from repair.services.security.users import add_user
 
     with runtime.uow() as uow:
         uow.session.add_all([
@@ -179,7 +179,7 @@ def make_record(world, now):
 @pytest.fixture
 def make_case(world, make_record, now):
     """Submit an application for a new record; returns the case number."""
-    from repair.services.cases import submit_application
+    from repair.services.cases.verbs import submit_application
 
     def make(*, when: datetime | None = None, record_id: int | None = None, **record_fields) -> str:
         rid = record_id or make_record(**record_fields)
@@ -194,7 +194,7 @@ def make_case(world, make_record, now):
 @pytest.fixture
 def fire(world):
     """Fire a trigger as a `world` user."""
-    from repair.services.cases import fire as fire_service
+    from repair.services.cases.verbs import fire as fire_service
 
     def do(case_no: str, trigger: str, username: str, when: datetime, reason: str | None = None, **kw):
         with world.uow() as uow:
@@ -206,7 +206,7 @@ def fire(world):
 @pytest.fixture
 def show(world, now):
     """Read a case's detail view."""
-    from repair.services.queries import case_detail
+    from repair.readmodels.cases import case_detail
 
     def read(case_no: str) -> dict:
         with world.uow(read_only=True) as uow:
@@ -223,7 +223,7 @@ def repo_path(*parts: str) -> Path:
 @pytest.fixture
 def sealing(world):
     """Development keys for the `world` departments (so letters can be sealed)."""
-    from repair.services.setup import ensure_keys
+    from repair.services.setup.init import ensure_keys
 
     ensure_keys(world, [("FGW", "区发展改革委"), ("SCJG", "区市场监管局")])
     return world

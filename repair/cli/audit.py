@@ -18,7 +18,7 @@ def audit() -> None:
 def verify(as_json: bool) -> None:
     """校验历史哈希链、案件各行与历史重放是否一致、文书与材料的 SHA-256；有问题时退出码 1
     / verify every chain, every case row against its replayed history, every stored file (exit 1 on a difference)."""
-    from repair.services.audit import verify_all
+    from repair.services.audit.integrity import verify_all
 
     rt = runtime()
     with rt.uow(read_only=True) as uow:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from repair.cli.common import DateType, OneOf, OutFile, department_codes, now, runtime
-from repair.services.audit_reports import FORMATS, audit_report, render
+from repair.services.audit.reports import FORMATS, audit_report, render
 
 
 @click.command("report")

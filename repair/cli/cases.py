@@ -7,12 +7,12 @@ import click
 from repair.cli.common import OneOf, UsccFilter, department_codes, echo_json, now, runtime
 from repair.domain.workflow_load import RECORD_KINDS
 from repair.domain.errors import DomainError
-from repair.services.cases import fire as fire_trigger
-from repair.services.cases import local_date
-from repair.services.documents import produce
-from repair.services.fulfilment_check import after_step
-from repair.services.queries import case_detail, list_cases, list_records
-from repair.services.users import load_actor
+from repair.services.cases.verbs import fire as fire_trigger
+from repair.services.cases.verbs import local_date
+from repair.services.documents.issuing import produce
+from repair.services.cases.fulfilment_check import after_step
+from repair.readmodels.cases import case_detail, list_cases, list_records
+from repair.services.security.users import load_actor
 
 
 @click.group("case")

@@ -18,7 +18,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def runtime():
     """The runtime for this command (settings from REPAIR_* variables), closed when the command ends."""
-    from repair.services.runtime import Runtime, build_runtime
+    from repair.services.setup.runtime import Runtime, build_runtime
 
     ctx = click.get_current_context()
     found = ctx.find_object(Runtime)
@@ -31,7 +31,7 @@ def runtime():
 
 def now():
     """The current instant in the district's time zone."""
-    from repair.services.runtime import local_now
+    from repair.services.setup.runtime import local_now
 
     return local_now()
 

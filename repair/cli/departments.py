@@ -16,7 +16,7 @@ def departments() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def list_(as_json: bool) -> None:
     """列出认定单位 / list the departments (keys code, name, uscc, channel, …)."""
-    from repair.services.departments import department_overview
+    from repair.services.setup.departments import department_overview
 
     overview = department_overview(runtime())
     if overview["warning"]:

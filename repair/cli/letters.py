@@ -9,7 +9,7 @@ import click
 
 from repair.cli.common import OutDir, OutFile, echo_json, now, read_text_file, runtime
 from repair.domain.errors import ValidationError
-from repair.services.users import load_actor
+from repair.services.security.users import load_actor
 
 
 @click.group("letters")
@@ -33,7 +33,7 @@ def paired(decision_no, authority, out_dir, batch, workers, actor, as_json) -> N
     if batch is not None:
         if decision_no:
             raise ValidationError("--batch 与 DECISION_NO 不能同时使用 / use either --batch or DECISION_NO")
-        from repair.services.batch import prepare_batch
+        from repair.services.documents.batch import prepare_batch
 
         numbers = [line.strip() for line in read_text_file(batch).splitlines()
                    if line.strip() and not line.startswith("#")]
@@ -49,7 +49,7 @@ def paired(decision_no, authority, out_dir, batch, workers, actor, as_json) -> N
         return
     if not decision_no:
         raise ValidationError("需要 DECISION_NO 或 --batch / DECISION_NO or --batch is required")
-    from repair.services.deliveries import prepare, write_pdfs
+    from repair.services.documents.deliveries import prepare, write_pdfs
 
     delivery = prepare(rt, decision_no=decision_no, actor=who, now=now(), authority=authority)
     written = write_pdfs(rt, delivery, out_dir) if out_dir else []
@@ -72,7 +72,7 @@ def paired(decision_no, authority, out_dir, batch, workers, actor, as_json) -> N
 @click.option("--actor", required=True)
 def serve_cmd(decision_no, method, absent, consent, authority, actor) -> None:
     """送达两书 / serve both documents."""
-    from repair.services.deliveries import serve
+    from repair.services.documents.deliveries import serve
 
     rt = runtime()
     with rt.uow(read_only=True) as uow:
@@ -87,7 +87,7 @@ def serve_cmd(decision_no, method, absent, consent, authority, actor) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def list_(case_no, as_json) -> None:
     """列出文书（全部版本）/ list documents, every version."""
-    from repair.services.document_queries import list_documents
+    from repair.readmodels.documents import list_documents
 
     rt = runtime()
     with rt.uow(read_only=True) as uow:
@@ -105,7 +105,7 @@ def list_(case_no, as_json) -> None:
 @click.option("--out", type=OutFile(), required=True)
 def get(document_id: int, out: Path) -> None:
     """导出文书 PDF / write a stored document to a file."""
-    from repair.services.documents import document_pdf
+    from repair.services.documents.issuing import document_pdf
 
     document, data = document_pdf(runtime(), document_id)
     out.write_bytes(data)
@@ -119,7 +119,7 @@ def get(document_id: int, out: Path) -> None:
 @click.option("--actor", required=True)
 def correct(document_id: int, assignments: tuple[str, ...], reason: str, actor: str) -> None:
     """更正文书：生成新版本并保留旧版本 / issue a corrected version."""
-    from repair.services.documents import correct_document
+    from repair.services.documents.issuing import correct_document
 
     changes = {}
     for item in assignments:
@@ -138,7 +138,7 @@ def correct(document_id: int, assignments: tuple[str, ...], reason: str, actor: 
 @letters.command("resume")
 def resume() -> None:
     """完成因中断而未制作的文书 / finish documents an interruption left reserved."""
-    from repair.services.documents import produce_pending
+    from repair.services.documents.issuing import produce_pending
 
     done = produce_pending(runtime(), now=now())
     click.echo(f"已完成 {len(done)} 份 / {len(done)} documents produced")

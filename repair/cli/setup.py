@@ -10,7 +10,7 @@ from repair.cli.common import now, runtime
 @click.command("init")
 def init() -> None:
     """创建或升级数据库并生成开发用印章密钥 / create or migrate the database (idempotent)."""
-    from repair.services.setup import initialise
+    from repair.services.setup.init import initialise
 
     summary = initialise(runtime(), now=now())
     click.echo(f"数据库 / database: {summary['database']}")
@@ -27,8 +27,8 @@ def init() -> None:
 @click.command("demo")
 def demo() -> None:
     """载入演示数据并打印演示账号 / load demo data and print the demo logins."""
-    from repair.services.demo import load_demo
-    from repair.services.setup import initialise
+    from repair.services.setup.demo import load_demo
+    from repair.services.setup.init import initialise
 
     rt = runtime()
     initialise(rt, now=now())

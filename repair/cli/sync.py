@@ -6,7 +6,7 @@ import click
 
 from repair.cli import EXIT_CHECK_FAILED, EXIT_NOT_COMPARED
 from repair.cli.common import DATE, OneOf, echo_json, now, read_text_file, runtime
-from repair.services.users import load_actor
+from repair.services.security.users import load_actor
 
 
 def _portals():
@@ -29,7 +29,7 @@ def sync() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def run(once: bool, portal: str | None, interval: float, max_seconds: float | None, as_json: bool) -> None:
     """投递到期的修复结论（失败按指数退避重试）/ deliver due conclusions with retries."""
-    from repair.sync.worker import run_loop, run_once
+    from repair.services.exchange.delivery import run_loop, run_once
 
     rt = runtime()
     if once:
@@ -53,7 +53,7 @@ def run(once: bool, portal: str | None, interval: float, max_seconds: float | No
 @click.option("--json", "as_json", is_flag=True)
 def outbox_(status, case_no, portal, as_json) -> None:
     """发件箱：状态、次数、最近错误、回执 / the outbox: status, attempts, last error, receipt."""
-    from repair.services.sync import outbox_rows
+    from repair.services.exchange.sync import outbox_rows
 
     rows = outbox_rows(runtime(), status=status, case_no=case_no, portal=portal)
     _print_rows(rows, as_json)
@@ -65,7 +65,7 @@ def outbox_(status, case_no, portal, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def dead_letters(retry_id: int | None, actor: str, as_json: bool) -> None:
     """列出死信，或用 --retry 重新排队 / list dead letters, or requeue one with --retry."""
-    from repair.services.sync import outbox_rows, requeue_dead_letter
+    from repair.services.exchange.sync import outbox_rows, requeue_dead_letter
 
     rt = runtime()
     if retry_id is None:
@@ -86,8 +86,8 @@ def reconcile_(portal: str | None, since, as_json: bool) -> None:
     / compare portal statuses with ours (exit 1 on differences, 5 when a portal could not be compared)."""
     from datetime import datetime
 
-    from repair.services.runtime import LOCAL_TZ
-    from repair.services.sync import portal_adapters, reconcile
+    from repair.services.setup.runtime import LOCAL_TZ
+    from repair.services.exchange.sync import portal_adapters, reconcile
 
     rt = runtime()
     start = datetime.combine(since, datetime.min.time(), LOCAL_TZ) if since else None
@@ -116,7 +116,7 @@ def reconcile_(portal: str | None, since, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def import_recognitions(file: str, as_json: bool) -> None:
     """导入其他门户的修复结论（JSON Lines）/ import repairs concluded on other portals (JSON Lines)."""
-    from repair.services.recognition import import_lines
+    from repair.services.exchange.recognition import import_lines
 
     text = read_text_file(file)
     summary = import_lines(runtime(), text.splitlines(), now=now())
@@ -137,7 +137,7 @@ def import_recognitions(file: str, as_json: bool) -> None:
 @click.option("--days", type=click.IntRange(1, 366), default=90, show_default=True)
 def portal_token(portal: str, days: int) -> None:
     """为门户客户端签发访问令牌（只显示一次）/ issue a portal client's API token (shown once)."""
-    from repair.services.recognition import issue_portal_token
+    from repair.services.exchange.recognition import issue_portal_token
 
     token, username, expires = issue_portal_token(runtime(), portal, days=days, now=now())
     click.echo(f"{username} 令牌（有效期至 {expires:%Y-%m-%d}）/ token for {username}:")

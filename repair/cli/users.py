@@ -10,7 +10,7 @@ from repair.cli.common import echo_json, now, runtime
 from repair.services.security.admin import console_enrol
 from repair.services.security.mfa import provisioning_uri
 from repair.services.security.passwords import set_password
-from repair.services.users import add_user, list_users
+from repair.services.security.users import add_user, list_users
 
 
 @click.group("users")

@@ -1,4 +1,4 @@
-"""Indexes for the audit figures (repair/services/compliance.py), kept beside the models they serve.
+"""Indexes for the audit figures (repair/services/audit/compliance.py), kept beside the models they serve.
 
 - deadlines (case_id, stage, started_on, status, due, met_on, paused_days, unit, limit_days, days_used): the
   figures walk the cases of each (department, workflow) and read their clocks from this index alone; clocks

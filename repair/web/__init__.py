@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from repair.config import Settings, load_settings
-from repair.services.runtime import Runtime
+from repair.services.setup.runtime import Runtime
 
 
 def build_app(config: dict | Settings | None = None) -> Flask:

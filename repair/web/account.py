@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from repair.domain.errors import AuthenticationFailed, PasswordPolicyViolation, RateLimited, ValidationError
 from repair.domain.passwords import HISTORY, MIN_CLASSES, MIN_LENGTH
-from repair.services.runtime import local_now
+from repair.services.setup.runtime import local_now
 from repair.services.security.passwords import change_own_password
 from repair.services.security.signin import enrolment, finish_enrolment, second_factor as check_second_factor
 from repair.web.auth import client_ip, current_actor, landing_url, pending_sign_in, start_session

@@ -8,7 +8,7 @@ from datetime import date
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from repair.domain.errors import DomainError, NotFound
-from repair.services.runtime import local_now
+from repair.services.setup.runtime import local_now
 from repair.services.security import admin as duties
 from repair.services.security import log
 from repair.services.security.sessions import list_sessions

@@ -13,7 +13,7 @@ from flask import Blueprint, g, jsonify, request
 
 from repair.domain.actors import Actor
 from repair.domain.errors import AuthenticationFailed, RateLimited
-from repair.services.runtime import local_now
+from repair.services.setup.runtime import local_now
 from repair.services.security import sessions
 from repair.services.security.signin import issue_token
 from repair.web import problems

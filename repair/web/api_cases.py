@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 
-from repair.services import api_views
+from repair.readmodels import api as api_views
 from repair.web.api_auth import api_actor, require_token
 from repair.web.api_common import json_body, now, page_args, paged, problem
 from repair.web.context import runtime

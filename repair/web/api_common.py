@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Response, jsonify, request, url_for
 
-from repair.services.runtime import local_now
+from repair.services.setup.runtime import local_now
 from repair.web import problems
 from repair.web.hardening import MAX_ID
 

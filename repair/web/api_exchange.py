@@ -1,7 +1,7 @@
 """`POST /api/v1/recognitions`: a portal tells us it concluded a repair of one of our records (互认).
 
 Only a portal client may call it: a `portal-<name>` user with the `system` role (see
-`repair.services.recognition`). The source portal is the token's, never a field of the body.
+`repair.services.exchange.recognition`). The source portal is the token's, never a field of the body.
 Answers 201 when recorded, 200 when the same (source, reference) was recorded before.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from repair.domain.errors import NotFound, ValidationError
-from repair.services.recognition import parse_recognition, portal_of, recognise
-from repair.services.runtime import local_now
-from repair.services.cases import local_date
+from repair.services.exchange.recognition import parse_recognition, portal_of, recognise
+from repair.services.setup.runtime import local_now
+from repair.services.cases.verbs import local_date
 from repair.web import problems
 from repair.web.api_auth import api_actor, require_token
 from repair.web.context import runtime

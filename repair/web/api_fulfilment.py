@@ -16,10 +16,10 @@ from flask import Blueprint, jsonify
 from sqlalchemy import select
 
 from repair.domain.errors import NotFound, TransitionRefused, ValidationError
-from repair.services.api_views import may_see
-from repair.services.fulfilment_check import case_checks, case_evidence_view, check_records, supplement_reason
-from repair.services.imports import record_fulfilment
-from repair.services.prefill import prefill_application
+from repair.readmodels.api import may_see
+from repair.services.cases.fulfilment_check import case_checks, case_evidence_view, check_records, supplement_reason
+from repair.services.exchange.imports import record_fulfilment
+from repair.services.exchange.prefill import prefill_application
 from repair.store.models import Case
 from repair.web import problems
 from repair.web.api import invalid_request, malformed_body

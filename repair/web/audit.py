@@ -11,8 +11,10 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from sqlalchemy import func, select
 
 from repair.domain.errors import DomainError, NotFound, ValidationError
-from repair.services import audit_reports, compliance, replay
-from repair.services.runtime import local_now
+from repair.services.audit import reports as audit_reports
+from repair.services.audit import compliance
+from repair.services.audit import replay
+from repair.services.setup.runtime import local_now
 from repair.services.security import log as security_log
 from repair.store.models import CaseEvent
 from repair.web.auth import client_ip, current_actor, require_roles

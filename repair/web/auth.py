@@ -22,7 +22,7 @@ from repair.config import Settings
 from repair.domain.actors import Actor
 from repair.domain.errors import AuthenticationFailed, RateLimited, SessionEnded
 from repair.domain.roles import ROLES, role_title
-from repair.services.runtime import local_now
+from repair.services.setup.runtime import local_now
 from repair.services.security import sessions
 from repair.services.security.signin import PENDING_LIFETIME, sign_in
 from repair.web.context import runtime

@@ -8,9 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 
 from repair.domain.errors import (ConcurrencyConflict, DomainError, NotFound, TransitionRefused,
                                   UnknownTrigger, ValidationError)
-from repair.services import desk as desk_service
-from repair.services.desk_case import case_page, upload_file
-from repair.services.runtime import local_now
+from repair.readmodels import desk as desk_service
+from repair.readmodels.case_page import case_page, upload_file
+from repair.services.setup.runtime import local_now
 from repair.web.auth import current_actor, require_roles
 from repair.web.i18n import gettext as _
 from repair.web.context import runtime

@@ -1,6 +1,6 @@
 """The enterprise portal (/portal/): records, prefilled applications, progress, supplements, withdrawal.
 
-Views parse the form, call one service from `repair.services.portal` and render; domain errors become
+Views parse the form, call one service from `repair.readmodels.portal` and render; domain errors become
 Chinese messages (next to the field, or flashed) or 404 pages. Everything is scoped to the signed-in
 enterprise's USCC by the services.
 """
@@ -13,11 +13,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 
 from repair.domain.errors import (ConcurrencyConflict, NotEligible, NotFound, TransitionRefused,
                                   ValidationError)
-from repair.services import portal
-from repair.services.cases import local_date
-from repair.services.prefill import CONTACT_FIELDS, contact_errors, merge_contact
-from repair.services.runtime import local_now
-from repair.services.uploads import MAX_UPLOAD_BYTES, IncomingFile, upload_for
+from repair.readmodels import portal
+from repair.services.cases.verbs import local_date
+from repair.services.exchange.prefill import CONTACT_FIELDS, contact_errors, merge_contact
+from repair.services.setup.runtime import local_now
+from repair.services.documents.uploads import MAX_UPLOAD_BYTES, IncomingFile, upload_for
 from repair.web.auth import current_actor, require_roles
 from repair.web.i18n import current_language
 from repair.web.context import runtime

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
 
-from repair.services.overview import system_overview
+from repair.readmodels.overview import system_overview
 from repair.services.security.health import database_ready
 from repair.web.context import runtime
 

@@ -18,7 +18,7 @@ import pyotp
 import pytest
 
 from repair.config import CHECKOUT, Settings
-from repair.services.runtime import Runtime, local_now
+from repair.services.setup.runtime import Runtime, local_now
 from repair.store.models import Department, Fulfilment, Record
 
 CHROMIUM = "/usr/bin/chromium"

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select, update
 
 from repair.domain.errors import NotFound, TransitionRefused, ValidationError
-from repair.services.audit import verify_history
-from repair.services.desk import assign_cases
+from repair.services.audit.integrity import verify_history
+from repair.readmodels.desk import assign_cases
 from repair.store.models import Case, CaseEvent, User
 from tests.conftest import actor, at
 
@@ -69,7 +69,7 @@ def test_another_departments_case_aborts_the_whole_batch(world, make_case):
 
 @pytest.mark.parametrize("assignee", ["fgw_reviewer", "scjg_officer", "nobody", "retired"])
 def test_assignee_must_be_an_active_officer_of_the_department(world, make_case, now, assignee):
-    from repair.services.users import add_user
+    from repair.services.security.users import add_user
 
     with world.uow() as uow:
         add_user(uow, username="retired", role="officer", department="FGW", now=now)

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 import pytest
 from repair.domain.actors import Actor
-from repair.services.calendar import calendar_for, load_overrides
+from repair.services.calendar.overrides import calendar_for, load_overrides
 from repair.store import migrate
 from repair.store.db import make_engine
 from repair.store.models import Base

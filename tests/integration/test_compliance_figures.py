@@ -10,9 +10,9 @@ from datetime import date
 
 import pytest
 from repair.domain.actors import Actor
-from repair.services.calendar import load_overrides
-from repair.services.compliance import compliance_figures
-from repair.services.desk import assign_cases
+from repair.services.calendar.overrides import load_overrides
+from repair.services.audit.compliance import compliance_figures
+from repair.readmodels.desk import assign_cases
 from tests.conftest import at
 
 START, END, TODAY = date(2026, 9, 1), date(2027, 1, 31), date(2027, 1, 15)

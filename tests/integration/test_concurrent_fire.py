@@ -15,8 +15,8 @@ def _fire_in_process(settings, case_no, barrier, results):
     # Each process builds its own runtime (engine, pool), as separate CLI or web processes would.
     from repair.domain.actors import Actor
     from repair.domain.errors import ConcurrencyConflict, TransitionRefused
-    from repair.services.cases import fire
-    from repair.services.runtime import Runtime
+    from repair.services.cases.verbs import fire
+    from repair.services.setup.runtime import Runtime
 
     runtime = Runtime(settings)
     officer = Actor("fgw_officer", "officer", department="FGW")

@@ -12,8 +12,8 @@ WORKERS, PER_WORKER = 4, 5
 
 def _accept_cases(settings, case_nos, barrier, results):
     from repair.domain.actors import Actor
-    from repair.services.cases import fire
-    from repair.services.runtime import Runtime
+    from repair.services.cases.verbs import fire
+    from repair.services.setup.runtime import Runtime
 
     runtime = Runtime(settings)
     officer = Actor("fgw_officer", "officer", department="FGW")

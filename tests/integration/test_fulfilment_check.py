@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import delete, select
 
 from repair.domain.errors import TransitionRefused
-from repair.services import fulfilment_check as check_module
-from repair.services.evidence import current_evidence
-from repair.services.fulfilment_check import (AUTO_REASON, after_step, case_checks, check_fulfilment,
+from repair.services.cases import fulfilment_check as check_module
+from repair.services.cases.evidence import current_evidence
+from repair.services.cases.fulfilment_check import (AUTO_REASON, after_step, case_checks, check_fulfilment,
                                               check_records, supplement_reason)
-from repair.services.imports import import_fulfilment, record_fulfilment
+from repair.services.exchange.imports import import_fulfilment, record_fulfilment
 from repair.store.evidence_models import CaseEvidence, FulfilmentCheck
 from repair.store.models import Case, CaseEvent, Fulfilment
 from tests.conftest import actor, at

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from repair.domain.actors import SYSTEM_ACTOR
 from repair.domain.errors import NotFound, TransitionRefused, ValidationError
 from repair.exchange.validation import FULFILMENT_FIELDS
-from repair.services.facts import fulfilment_of
-from repair.services.imports import import_fulfilment, record_fulfilment
+from repair.services.cases.facts import fulfilment_of
+from repair.services.exchange.imports import import_fulfilment, record_fulfilment
 from repair.store.import_models import RecordChange
 from repair.store.models import Fulfilment, Record
 from tests.conftest import actor

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from repair.cli import main
 from repair.domain.departments import demo_departments_yaml
 from repair.exchange.validation import RECORD_FIELDS
-from repair.services.imports import import_records
+from repair.services.exchange.imports import import_records
 from repair.store.models import Record
 from tests.conftest import USCC
 

@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, select
 
 from repair.domain.uscc import make_uscc
 from repair.exchange.validation import RECORD_FIELDS
-from repair.services.history import utc_naive
-from repair.services.imports import import_records
+from repair.services.cases.history import utc_naive
+from repair.services.exchange.imports import import_records
 from repair.store.db import make_engine
 from repair.store.import_models import ImportReject, ImportRun, RecordChange
 from repair.store.models import Record

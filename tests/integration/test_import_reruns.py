@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from repair.domain.uscc import make_uscc
 from repair.exchange.validation import RECORD_FIELDS
-from repair.services.imports import import_records
+from repair.services.exchange.imports import import_records
 from tests.conftest import at
 
 

@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from sqlalchemy import text
 
-from repair.services.desk import assign_cases
-from repair.services.uploads import IncomingFile, add_uploads
+from repair.readmodels.desk import assign_cases
+from repair.services.documents.uploads import IncomingFile, add_uploads
 from tests.conftest import actor, at
 
 CASE = "(SELECT id FROM cases WHERE case_no = :case_no)"

@@ -20,9 +20,9 @@ from repair.cli import main
 from repair.config import CHECKOUT
 from repair.domain.departments import demo_departments_yaml
 from repair.letters import render_html
-from repair.services import deliveries
-from repair.services.documents import document_pdf
-from repair.services.letter_context import LetterFacts, build_context
+from repair.services.documents import deliveries
+from repair.services.documents.issuing import document_pdf
+from repair.services.documents.letter_context import LetterFacts, build_context
 from repair.store.models import Case, Record
 from tests.conftest import actor, at
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 
 from repair.domain.errors import TransitionRefused
 from repair.seal import verify_pdf
-from repair.services import deliveries
-from repair.services.documents import document_pdf
+from repair.services.documents import deliveries
+from repair.services.documents.issuing import document_pdf
 from repair.store.document_models import Delivery, Document
 from tests.conftest import USCC, actor, at
 

@@ -9,8 +9,8 @@ import sys
 from sqlalchemy import select
 
 from repair.config import CHECKOUT
-from repair.services.recognition import issue_portal_token
-from repair.services.runtime import local_now
+from repair.services.exchange.recognition import issue_portal_token
+from repair.services.setup.runtime import local_now
 from repair.store.models import Record
 from repair.store.sync_models import Recognition
 from tests.conftest import WEB_PASSWORD, at

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from repair.domain.errors import NotEligible, TransitionRefused
-from repair.services.cases import submit_application
+from repair.services.cases.verbs import submit_application
 from tests.conftest import actor, at
 
 

@@ -9,15 +9,15 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from repair.config import CHECKOUT, load_settings
-from repair.services.runtime import local_now
+from repair.services.setup.runtime import local_now
 from repair.store.sync_models import OutboxMessage
-from repair.sync.worker import run_once
+from repair.services.exchange.delivery import run_once
 from tests.fakeportal import FakePortal, conclude
 
 CLI = "import sys; from repair.cli import main; sys.exit(main(sys.argv[1:]))"
 KILLED_AFTER_SEND = """
 import os, signal, sys
-import repair.sync.outbox as outbox
+import repair.store.outbox as outbox
 outbox.mark_sent = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
 from repair.cli import main
 sys.exit(main(["sync", "run", "--once"]))

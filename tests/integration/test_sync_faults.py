@@ -11,12 +11,12 @@ from sqlalchemy import select
 from repair.config import PortalConfig
 from repair.domain.actors import Actor
 from repair.domain.errors import TransitionRefused
-from repair.services.history import utc_naive
-from repair.services.runtime import Runtime
-from repair.services.sync import outbox_rows, requeue_dead_letter
+from repair.services.cases.history import utc_naive
+from repair.services.setup.runtime import Runtime
+from repair.services.exchange.sync import outbox_rows, requeue_dead_letter
 from repair.store.sync_models import OutboxMessage
 from repair.sync.adapters import HttpAdapter, Message
-from repair.sync.worker import run_once
+from repair.services.exchange.delivery import run_once
 from tests.conftest import at
 from tests.fakeportal import FakePortal, closed_port, conclude
 
@@ -164,7 +164,7 @@ def test_crash_between_sending_and_recording_loses_and_duplicates_nothing(world,
         raise RuntimeError("worker died after the portal answered")
 
     with monkeypatch.context() as patch:
-        patch.setattr("repair.sync.outbox.mark_sent", crash)
+        patch.setattr("repair.store.outbox.mark_sent", crash)
         with pytest.raises(RuntimeError):
             run(world, T0)
     row = only_row(world)

@@ -5,8 +5,8 @@ import hashlib
 import pytest
 
 from repair.domain.errors import NotFound, ValidationError
-from repair.services.documents import read_blob
-from repair.services.uploads import (MAX_UPLOAD_BYTES, IncomingFile, add_uploads, check_files, sniff,
+from repair.services.documents.issuing import read_blob
+from repair.services.documents.uploads import (MAX_UPLOAD_BYTES, IncomingFile, add_uploads, check_files, sniff,
                                      upload_for, uploads_dir)
 from tests.conftest import actor
 

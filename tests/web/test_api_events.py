@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import update
 
 from repair.seal import verify_pdf
-from repair.services import api_views
+from repair.readmodels import api as api_views
 from repair.store.models import Case
 from tests.conftest import at
 from tests.web.test_api_support import api, assert_problem, etag  # noqa: F401  (api is a fixture)

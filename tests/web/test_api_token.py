@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select, update
 
 from repair import create_app
-from repair.services.auth import token_digest
-from repair.services.users import add_user
+from repair.services.security.tokens import token_digest
+from repair.services.security.users import add_user
 from repair.store.models import ApiToken, LoginAttempt, User
 
 PASSWORD = "correct horse 9"

@@ -26,7 +26,7 @@ def auditor(login, monkeypatch):
     # The pages use the real clock; fix "today" to the timelines' reference day.
     from datetime import datetime
 
-    from repair.services.runtime import LOCAL_TZ
+    from repair.services.setup.runtime import LOCAL_TZ
     monkeypatch.setattr("repair.web.audit.local_now", lambda: datetime(2027, 1, 15, 10, 0, tzinfo=LOCAL_TZ))
     return login("auditor")
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from repair import create_app
-from repair.services.users import add_user
+from repair.services.security.users import add_user
 
 PASSWORD = "correct horse 9"
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from repair.services.audit import verify_history
+from repair.services.audit.integrity import verify_history
 from repair.store.models import Case, CaseEvent
 from tests.conftest import at, csrf_of
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from repair.services.documents import store_blob
-from repair.services.uploads import uploads_dir
+from repair.services.documents.issuing import store_blob
+from repair.services.documents.uploads import uploads_dir
 from repair.store.models import CaseEvent, User
 from repair.store.upload_models import Upload
 from tests.conftest import USCC, at, csrf_of

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import update
 
-from repair.services.desk import PAGE_SIZE, QueueFilters, queue
+from repair.readmodels.desk import PAGE_SIZE, QueueFilters, queue
 from repair.store.models import Case
 from tests.conftest import actor, at
 
@@ -52,7 +52,7 @@ def test_filters_state_workflow_assignee_and_overdue(web, world, login, make_cas
     fire(checked, "accept", "fgw_officer", at("2026-11-25"))
     mine = make_case(when=at("2026-11-25"))
     with world.uow() as uow:
-        from repair.services.desk import assign_cases
+        from repair.readmodels.desk import assign_cases
 
         assign_cases(uow, [mine], "fgw_officer", actor("fgw_reviewer"), now)
         assign_cases(uow, [late], "fgw_officer2", actor("fgw_reviewer"), now)
@@ -107,7 +107,7 @@ def test_enterprise_and_auditor_are_forbidden(web, login):
 
 
 def test_sqlite_plan_walks_the_queue_index(tmp_path, now):
-    from repair.services.desk import queue_statement
+    from repair.readmodels.desk import queue_statement
     from repair.store.db import make_engine
     from repair.store.migrate import upgrade
 

@@ -3,7 +3,7 @@
 import json
 import re
 
-from repair.services.desk import MARKS
+from repair.readmodels.desk import MARKS
 from repair.web import desk
 from repair.web.i18n import CATALOGS
 from tests.conftest import at, repo_path

@@ -18,9 +18,9 @@ from flask import url_for
 from sqlalchemy import select
 
 import repair.web.portal
-from repair.services import deliveries
-from repair.services.documents import produce
-from repair.services.uploads import IncomingFile, add_uploads
+from repair.services.documents import deliveries
+from repair.services.documents.issuing import produce
+from repair.services.documents.uploads import IncomingFile, add_uploads
 from repair.store.document_models import Document
 from repair.store.models import Case, Record
 from tests.conftest import USCC, WEB_PASSWORD, actor, csrf_of, finish_sign_in, otp_for

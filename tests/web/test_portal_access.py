@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 import repair.web.portal
-from repair.services.uploads import IncomingFile, add_uploads
+from repair.services.documents.uploads import IncomingFile, add_uploads
 from repair.store.document_models import Document
 from repair.store.models import Case
 from tests.conftest import actor, csrf_of
@@ -22,7 +22,7 @@ def frozen_clock(monkeypatch, now):
 @pytest.fixture
 def ents_case(world, make_case, now):
     """ent's case with an upload and a produced applicant document."""
-    from repair.services.documents import produce
+    from repair.services.documents.issuing import produce
 
     case_no = make_case()
     with world.uow() as uow:

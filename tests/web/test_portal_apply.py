@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 import repair.web.portal
-from repair.services.uploads import MAX_UPLOAD_BYTES, uploads_dir
+from repair.services.documents.uploads import MAX_UPLOAD_BYTES, uploads_dir
 from repair.store.contact_models import ApplicationContact
 from repair.store.document_models import Document
 from repair.store.models import Case, Enterprise
@@ -90,7 +90,7 @@ def test_bad_contact_is_explained_next_to_the_field_and_kept(web, login, make_re
 def test_uploads_are_judged_by_content_and_size(web, login, make_record, registered, world, name, content,
                                                 expected, monkeypatch):
     # Documents are not rendered here: this test is about the upload check alone.
-    monkeypatch.setattr(repair.services.portal, "produce", lambda *a, **k: None)
+    monkeypatch.setattr(repair.readmodels.portal, "produce", lambda *a, **k: None)
     record_id = make_record()
     client = login("ent")
     page = client.get(f"/portal/records/{record_id}/apply").get_data(as_text=True)

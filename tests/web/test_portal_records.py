@@ -73,7 +73,7 @@ def test_english_catalog_covers_every_portal_string(web, login, make_record, wor
     import re
 
     from repair.config import CHECKOUT
-    from repair.services.prefill import prefill_application
+    from repair.services.exchange.prefill import prefill_application
     from tests.conftest import actor
 
     catalogs = CHECKOUT / "repair/web/translations/en"

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 import repair.web.auth
-from repair.services.recognition import issue_portal_token
-from repair.services.runtime import local_now
+from repair.services.exchange.recognition import issue_portal_token
+from repair.services.setup.runtime import local_now
 from repair.store.models import CaseEvent
 from tests.conftest import USCC, WEB_PASSWORD, csrf_of
 from tests.web.test_api_support import api, assert_problem, etag  # noqa: F401  (api is a fixture)

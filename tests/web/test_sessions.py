@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select, text
 
 import repair.web.auth
 from repair import create_app
-from repair.services.runtime import local_now
+from repair.services.setup.runtime import local_now
 from repair.store.security_models import UserSession
 from tests.conftest import WEB_PASSWORD, csrf_of, finish_sign_in, otp_for
 
@@ -71,7 +71,7 @@ def test_a_password_change_ends_every_other_session_and_token(web, clock):
 
 
 def test_security_admin_lists_and_ends_sessions_and_role_changes_end_them(web, world, now, clock):
-    from repair.services.users import add_user
+    from repair.services.security.users import add_user
     from tests.security_support import enrol_all
 
     with world.uow() as uow:

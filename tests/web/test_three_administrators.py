@@ -11,7 +11,7 @@ import subprocess
 import pytest
 from sqlalchemy import select, text
 
-from repair.services.users import add_user
+from repair.services.security.users import add_user
 from repair.store.security_models import SecurityEvent
 from tests.conftest import WEB_PASSWORD, csrf_of, otp_for
 from tests.security_support import enrol_all

@@ -24,14 +24,14 @@ class TaskSpec:
 
 
 def _when(value: str | None) -> datetime:
-    from repair.services.runtime import local_now
+    from repair.services.setup.runtime import local_now
 
     return datetime.fromisoformat(value) if value else local_now()
 
 
 def produce_document(runtime, *, document_id: int, now: str | None = None) -> str:
     """Render and (for authority letters) seal a reserved document; a finished one is left alone."""
-    from repair.services.documents import produce
+    from repair.services.documents.issuing import produce
 
     document = produce(runtime, document_id, now=_when(now))
     return f"document {document_id} {document.status}"
@@ -39,14 +39,14 @@ def produce_document(runtime, *, document_id: int, now: str | None = None) -> st
 
 def produce_reserved(runtime, *, now: str | None = None) -> str:
     """Finish every document still reserved (a step whose job was lost, or an interrupted batch)."""
-    from repair.services.documents import produce_pending
+    from repair.services.documents.issuing import produce_pending
 
     return f"{len(produce_pending(runtime, now=_when(now)))} documents finished"
 
 
 def check_fulfilment(runtime, *, case_no: str, cause: str, now: str | None = None) -> str:
     """The automatic fulfilment check of one case."""
-    from repair.services.fulfilment_check import check_fulfilment as check
+    from repair.services.cases.fulfilment_check import check_fulfilment as check
 
     outcome = check(runtime, case_no, _when(now), cause=cause)
     return f"case {case_no} checked: {outcome}"
@@ -54,8 +54,8 @@ def check_fulfilment(runtime, *, case_no: str, cause: str, now: str | None = Non
 
 def deliver_sync(runtime, *, portal: str | None = None) -> str:
     """One delivery pass over the sync outbox (every portal, or one)."""
-    from repair.services.runtime import local_now
-    from repair.sync.worker import run_once
+    from repair.services.setup.runtime import local_now
+    from repair.services.exchange.delivery import run_once
 
     summary = run_once(runtime, clock=local_now, portal=portal)
     return f"sync: {summary}"

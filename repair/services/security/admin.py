@@ -33,7 +33,7 @@ def create_user(uow: UnitOfWork, actor: Actor, *, username: str, role: str, now:
 
     Returns the temporary password (shown once). Administrator accounts are made at the console only.
     """
-    from repair.services.users import add_user  # identity lives beside; imported late to keep import order simple
+    from repair.services.security.users import add_user  # identity lives beside; imported late to keep import order simple
 
     require_duty(actor, "admin")
     if role not in BUSINESS_ROLES:

@@ -1,0 +1,1 @@
+"""Read models: what the portal, desk, audit pages and API show; they read and never commit."""

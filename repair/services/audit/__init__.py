@@ -1,0 +1,1 @@
+"""Audit: the integrity checks, compliance figures, replay and the audit reports."""

@@ -1,0 +1,1 @@
+"""Documents: number reservation, letter contexts, rendering and sealing, delivery, batches and uploads."""

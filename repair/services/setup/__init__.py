@@ -1,0 +1,1 @@
+"""Setting up an instance: the runtime, init, departments and demo data."""

@@ -1,0 +1,42 @@
+"""`repair init`: create or migrate the database, register workflows, make development seal keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from repair.domain.departments import load_departments, placeholder_warning
+from repair.services.setup.departments import ensure_department_file, sync_departments
+from repair.store.migrate import upgrade
+from repair.store.models import Department
+
+
+def initialise(runtime, *, now: datetime) -> dict:
+    """Idempotently prepare the instance folder, the schema, workflow versions and development keys."""
+    settings = runtime.settings
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    settings.documents_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(runtime.engine)
+    written = ensure_department_file(settings)
+    with runtime.uow() as uow:
+        added = runtime.workflows.register_current(uow, now)
+        created = sync_departments(uow, settings)
+        departments = [(d.code, d.name) for d in uow.session.scalars(select(Department).order_by(Department.code))]
+        uow.commit()
+    ensure_keys(runtime, departments)
+    return {"database": settings.database_url, "instance": str(settings.instance_path),
+            "workflows_registered": added, "departments": len(departments), "departments_created": created,
+            "departments_file": str(settings.departments_file), "departments_file_written": written,
+            "warning": placeholder_warning(load_departments(settings.departments_file))}
+
+
+def ensure_keys(runtime, departments: list[tuple[str, str]]) -> None:
+    """Development CA and department keys, unless production PKCS#12 files are configured."""
+    if runtime.settings.seal_p12_dir is not None or not departments:
+        return
+    from repair.seal import ensure_development_pki
+    from repair.services.seals import seal_identities
+
+    # Certificates name the full name, USCC and district from departments.yaml where it lists the department.
+    ensure_development_pki(runtime.settings.keys_dir, seal_identities(runtime, departments))
