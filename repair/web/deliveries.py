@@ -13,6 +13,7 @@ from repair.services.setup.runtime import local_now
 from repair.services.security import log as security_log
 from repair.web.auth import client_ip, current_actor, require_roles
 from repair.web.context import runtime
+from repair.web.i18n import half
 
 bp = Blueprint("deliveries", __name__)
 
@@ -37,7 +38,7 @@ def create():
         delivery = deliveries.prepare(runtime(), decision_no=decision_no, actor=current_actor(), now=local_now(),
                                       authority=current_actor().department)
     except DomainError as error:
-        flash(str(error).split(" / ")[0], "error")
+        flash(half(str(error)), "error")
         return redirect(url_for(".index"))
     flash(f"两书已制作并签章：{delivery.decision_no}", "info")
     return redirect(url_for(".show", decision_no=delivery.decision_no))
@@ -65,7 +66,7 @@ def serve(decision_no: str):
                          electronic_consent=request.form.get("consent") == "1")
         flash("已记录送达。", "info")
     except DomainError as error:
-        flash(str(error).split(" / ")[0], "error")
+        flash(half(str(error)), "error")
     return redirect(url_for(".show", decision_no=decision_no))
 
 

@@ -12,7 +12,7 @@ from repair.readmodels import desk as desk_service
 from repair.readmodels.case_page import case_page, upload_file
 from repair.services.setup.runtime import local_now
 from repair.web.auth import current_actor, require_roles
-from repair.web.i18n import gettext as _
+from repair.web.i18n import current_language, gettext as _, half
 from repair.web.context import runtime
 from repair.web.hardening import bounded_int, safe_next
 
@@ -22,11 +22,11 @@ CONFLICT_MESSAGE = "案件已被他人修改，请刷新"
 
 
 def chinese(error: DomainError) -> str:
-    """The Chinese part of an error message, without the guard identifiers a refusal lists."""
+    """The page language's half of an error message, without the guard identifiers a refusal lists."""
     text = str(error)
     for name in getattr(error, "failed", ()):
         text = text.replace(f" / {name}", "")
-    return text.split(" / ")[0]
+    return half(text)
 
 
 def _filters() -> desk_service.QueueFilters:
@@ -52,7 +52,8 @@ def index():
 def _show(case_no: str, *, error: str | None = None, status: int = 200):
     try:
         with runtime().uow(read_only=True) as uow:
-            case = case_page(runtime(), uow, case_no, current_actor(), today=local_now().date())
+            case = case_page(runtime(), uow, case_no, current_actor(), today=local_now().date(),
+                             lang=current_language())
     except NotFound:
         abort(404)
     return render_template("desk/case.html", case=case, error=error), status
@@ -86,7 +87,7 @@ def fire(case_no: str):
         return _show(case_no, error=chinese(error), status=422)
     flash(_("已执行「{title}」", title=result.title))
     for message in result.document_errors:
-        flash(_("文书尚未制作完成，系统将稍后重试：{message}", message=message.split(" / ")[0]))
+        flash(_("文书尚未制作完成，系统将稍后重试：{message}", message=half(message)))
     return redirect(url_for(".show", case_no=case_no))
 
 

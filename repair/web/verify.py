@@ -10,6 +10,7 @@ from repair.domain.errors import SealError
 from repair.seal.formats import verify_document
 from repair.seal.report import BEIJING
 from repair.web.context import runtime
+from repair.web.i18n import half
 
 bp = Blueprint("verify", __name__)
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -38,5 +39,5 @@ def verify():
     try:
         report = verify_document(data, runtime().settings)
     except SealError as error:
-        return _page(422, error=str(error).split(" / ")[0])
+        return _page(422, error=half(str(error)))
     return _page(report=report, filename=upload.filename)

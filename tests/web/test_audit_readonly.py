@@ -18,7 +18,7 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 OWN_SESSION = {"auth.login", "auth.logout", "api_auth.create_token", "api_auth.delete_token",
                "account.second_factor", "account.enrol", "account.password"}
 # Open to everyone by design and writing nothing: the public verification of an uploaded PDF.
-PUBLIC = {"verify.verify": {422}}
+PUBLIC = {"verify.verify": {422}, "api.verification.verify": {422}}
 
 
 # Using a bearer token stamps its last use: bookkeeping of the auditor's own credential, not data.

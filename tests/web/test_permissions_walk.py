@@ -43,6 +43,8 @@ ALLOWED: dict[tuple[str, str], tuple] = {
     ("public.index", "GET"):                   (200, 200, 200, 200, 200, 200, 200, 200),
     ("public.healthz", "GET"):                 (200, 200, 200, 200, 200, 200, 200, 200),
     ("i18n.switch", "GET"):                    (302, 302, 302, 302, 302, 302, 302, 302),
+    ("i18n.text_size", "GET"):                 (302, 302, 302, 302, 302, 302, 302, 302),
+    ("public.favicon", "GET"):                 (200, 200, 200, 200, 200, 200, 200, 200),
     ("verify.verify", "GET"):                  (200, 200, 200, 200, 200, 200, 200, 200),
     ("verify.verify", "POST"):                 (422, 422, 422, 422, 422, 422, 422, 422),
     ("static", "GET"):                         (200, 200, 200, 200, 200, 200, 200, 200),
@@ -93,6 +95,7 @@ ALLOWED: dict[tuple[str, str], tuple] = {
     ("audit.drift", "GET"):                    (  L, 403, 403, 403, 403, 403, 200, 200),
     ("audit.overdue_csv", "GET"):              (  L, 403, 403, 403, 403, 403, 200, 200),
     ("audit.report", "GET"):                   (  L, 403, 403, 403, 403, 403, 200, 200),
+    ("audit.upload", "GET"):                   (  L, 403, 403, 403, 403, 403, 200, 200),
     # Readiness: anyone (it reveals nothing).
     ("public.readyz", "GET"):                  (200, 200, 200, 200, 200, 200, 200, 200),
     # The second sign-in step and enrolment need a half-done sign-in: without one, back to the sign-in page.
@@ -148,7 +151,7 @@ def estate(sealing, web, make_record, make_case, now):
     produce(world, document_id, now=now)
     deliveries.prepare(world, decision_no=DECISION, actor=actor("fgw_officer"), now=now, authority="FGW")
     return {"case_no": case_no, "record_id": free_record, "api_record_id": api_record, "upload_id": upload_id,
-            "document_id": document_id, "decision_no": DECISION, "code": "zh", "fmt": "csv",
+            "document_id": document_id, "decision_no": DECISION, "code": "zh", "size": "large", "fmt": "csv",
             "api_decision_no": api_decision, "ents_identifiers": [case_no, *ents],
             "username": "fgw_officer2", "action": "unlock"}
 
