@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from repair.domain import display
-from repair.domain.errors import ValidationError
 from repair.domain.workflow import Workflow
+from repair.errors import ValidationError
 
 CURRENT_CLASS = "current"
 
