@@ -3,7 +3,8 @@
 Written directly rather than through `GraphMachine(graph_engine="mermaid")`: that one needs the machine as
 its own model, drops the title and cannot label states with our names. A flowchart rather than a
 `stateDiagram-v2`: its layout places each edge label as a node of its own, so labels do not overlap, and
-several steps between the same two states share one edge ("撤回申请、不予受理").
+several steps between the same two states share one edge; a step that stays in its state is written in
+the state's box.
 """
 
 from __future__ import annotations
@@ -32,10 +33,6 @@ def mermaid(workflow: Workflow, current: str | None = None, lang: str = "zh",
              f"  classDef {CURRENT_CLASS} fill:#fde2e1,stroke:#b71c1c,stroke-width:3px,color:#8e0000",
              "  classDef ended fill:#eef5ee,stroke:#5b8c5a,color:#1b3d1b",
              "  classDef start fill:#333,stroke:#333"]
-    for s in workflow.states.values():
-        shape = ('(["', '"])') if s.final else ('("', '")')
-        lines.append(f"  {s.name}{shape[0]}{_label(name('state', s.name))}{shape[1]}")
-    lines.append("  start_((\" \")):::start --> " + workflow.initial)
     edges: dict[tuple[str, str], list[str]] = {}
     for t in workflow.transitions:
         for source in t.sources:
@@ -44,6 +41,16 @@ def mermaid(workflow: Workflow, current: str | None = None, lang: str = "zh",
             if title not in labels:
                 labels.append(title)
     separator = " / " if display.language(lang) == "en" else "、"
+    # A step that stays in its state (延长办理期限, 确认已同步) is written inside the state's box: a loop's label
+    # would sit on the labels of the edges around it.
+    for s in workflow.states.values():
+        shape = ('(["', '"])') if s.final else ('("', '")')
+        text = _label(name("state", s.name))
+        stays = edges.pop((s.name, s.name), None)
+        if stays:
+            text += "<br/><small>" + _label(("Also: " if lang == "en" else "可") + separator.join(stays)) + "</small>"
+        lines.append(f"  {s.name}{shape[0]}{text}{shape[1]}")
+    lines.append("  start_((\" \")):::start --> " + workflow.initial)
     for (source, dest), labels in edges.items():
         lines.append(f'  {source} -->|"{_label(separator.join(labels))}"| {dest}')
     for s in workflow.states.values():
