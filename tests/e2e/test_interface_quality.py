@@ -36,6 +36,7 @@ RAW = re.compile(r"\b(penalty_repair|fulfilment_check|under_review|submitted|con
 @pytest.fixture(scope="module")
 def world(server, browser, tmp_path_factory):
     """Every role signed in once in its own context; a case applied for by keyboard and accepted."""
+    assert AXE.exists(), f"{AXE} is missing: scripts/bootstrap.sh installs the npm packages of tests/js"
     totp = dict(server["totp"])
     for username, role in MORE_USERS:
         added = cli(server["env"], "users", "add", username, "--role", role, "--password-stdin",
