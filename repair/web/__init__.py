@@ -23,6 +23,7 @@ def build_app(config: dict | Settings | None = None) -> Flask:
     from repair.web import api_exchange
     from repair.web import api_fulfilment
     from repair.web import account, admin
+    from repair.web import oidc
 
     app.config.update(
         SECRET_KEY=auth.session_secret(settings),
@@ -37,6 +38,7 @@ def build_app(config: dict | Settings | None = None) -> Flask:
 
     app.register_blueprint(public.bp)
     auth.init_app(app, settings)
+    oidc.init_app(app, settings)
     app.register_blueprint(api_auth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_exchange.bp)
