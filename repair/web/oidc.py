@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, Flask, current_app, request, session, url_for
+from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
 from joserfc.errors import JoseError
 from requests import RequestException
 
@@ -21,7 +21,7 @@ from repair.config import OidcSettings, Settings
 from repair.domain.errors import AuthenticationFailed, RateLimited
 from repair.services.security.federated import federated_sign_in, note_failure
 from repair.services.setup.runtime import local_now
-from repair.web.auth import after_first_factor, client_ip, login_page
+from repair.web.auth import after_first_factor, client_ip, current_actor, landing_url, login_page
 from repair.web.context import runtime
 from repair.web.hardening import safe_next
 
@@ -61,6 +61,8 @@ def start():
     rt = runtime()
     oidc: OidcSettings = rt.settings.oidc
     next_url = safe_next(request.args.get("next"))
+    if current_actor() is not None:
+        return redirect(next_url or landing_url(current_actor().role))
     provider = _provider()
     try:
         _check_issuer(provider, oidc)

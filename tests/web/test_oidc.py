@@ -194,6 +194,7 @@ def test_staff_signs_in_by_username_and_lands_where_next_says(web, provider):
     done = sign_in_via_provider(client, "officer", provider, next_url="/desk/?page=1")
     assert done.status_code == 302 and done.headers["Location"] == "/desk/?page=1"
     assert client.get("/desk/").status_code == 200 and len(live_sessions(web, "fgw_officer")) == 1
+    assert client.get("/login/oidc").headers["Location"] == "/desk/"  # already signed in: no second session
 
 
 def test_session_timeouts_apply_to_unified_sign_in(web, provider):
