@@ -18,7 +18,7 @@ from joserfc.errors import JoseError
 from requests import RequestException
 
 from repair.config import OidcSettings, Settings
-from repair.domain.errors import AuthenticationFailed, RateLimited
+from repair.errors import AuthenticationFailed, RateLimited
 from repair.services.security.federated import federated_sign_in, note_failure
 from repair.services.setup.runtime import local_now
 from repair.web.auth import after_first_factor, client_ip, current_actor, landing_url, login_page

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from repair.config import OidcSettings, SecuritySettings
-from repair.domain.errors import AuthenticationFailed, RateLimited
+from repair.errors import AuthenticationFailed, RateLimited
 from repair.domain.uscc import check_uscc
 from repair.services.security import log, mfa, throttle
 from repair.services.security.signin import SignInStep, _complete, needs_second_factor
