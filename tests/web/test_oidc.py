@@ -59,7 +59,8 @@ def provider(tmp_path_factory):
     node, npm = shutil.which("node"), shutil.which("npm")
     assert node and npm, "node and npm are required (scripts/bootstrap.sh installs them)"
     if not (JS / "node_modules" / "oidc-provider").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=JS, check=True,
+        # From the lock file, adding to what is there (`npm ci` would first empty a node_modules others share).
+        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=JS, check=True,
                        capture_output=True, timeout=300)
     config = tmp_path_factory.mktemp("oidc") / "provider.json"
     config.write_text(json.dumps({
