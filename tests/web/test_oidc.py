@@ -227,6 +227,17 @@ def test_second_factor_roles_still_need_totp_unless_the_provider_did_two_factors
     assert (last["method"], last["acr"]) == ("oidc", MFA_ACR)
 
 
+def test_a_second_factor_role_not_yet_enrolled_enrols_after_the_provider(web, provider):
+    with web.extensions["repair"].uow() as uow:
+        uow.session.execute(update(AccountSecurity).values(totp_secret=None, totp_enabled_at=None))
+        uow.commit()
+    client = web.test_client()
+    step = sign_in_via_provider(client, "reviewer-password", provider)
+    assert step.status_code == 302 and step.headers["Location"] == "/login/enrol"
+    assert "totp-secret" in client.get("/login/enrol").get_data(as_text=True)
+    assert client.get("/desk/").status_code == 302 and live_sessions(web, "fgw_reviewer") == []
+
+
 @pytest.mark.parametrize("account, reason", [
     ("stranger", "unknown_user"), ("unknown-staff", "unknown_user"),
     ("enterprise-login-name", "unknown_user"), ("no-identity", "no_claim")])
