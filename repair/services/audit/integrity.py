@@ -176,6 +176,14 @@ def check_blobs(runtime, uow: UnitOfWork, progress=None) -> CheckResult:
             problem = _blob_problem(stores, row.sha256, row.size)
             if problem:
                 result.broken[f"{label} {row.id}"] = [problem]
+        if table is DOCUMENTS:  # the OFD issued beside a document's PDF (issue 16), in the same store
+            ofd = (select(table.c.id, table.c.ofd_sha256, table.c.ofd_size).where(table.c.ofd_sha256.is_not(None))
+                   .order_by(table.c.id))
+            for row in uow.connection.execute(ofd):
+                result.checked[area] += 1
+                problem = _blob_problem(stores, row.ofd_sha256, row.ofd_size)
+                if problem:
+                    result.broken.setdefault(f"{label} {row.id}", []).append(f"ofd_{problem}")
     return result
 
 @dataclass(frozen=True)
