@@ -15,9 +15,9 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from repair import create_app
+        from repair.web import build_app
 
-        return create_app()
+        return build_app()
 
 
 def run_gunicorn(*, host: str, port: int, workers: int) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+import repair.services.cases.applications
 import repair.web.portal
 from repair.services.documents.uploads import MAX_UPLOAD_BYTES, uploads_dir
 from repair.store.contact_models import ApplicationContact
@@ -90,7 +91,7 @@ def test_bad_contact_is_explained_next_to_the_field_and_kept(web, login, make_re
 def test_uploads_are_judged_by_content_and_size(web, login, make_record, registered, world, name, content,
                                                 expected, monkeypatch):
     # Documents are not rendered here: this test is about the upload check alone.
-    monkeypatch.setattr(repair.readmodels.portal, "produce", lambda *a, **k: None)
+    monkeypatch.setattr(repair.services.cases.applications, "produce", lambda *a, **k: None)
     record_id = make_record()
     client = login("ent")
     page = client.get(f"/portal/records/{record_id}/apply").get_data(as_text=True)

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from repair.domain.actors import Actor
-from repair.domain.errors import NotFound, TransitionRefused, ValidationError
-from repair.services.cases.verbs import fire, local_date, open_case
-from repair.services.documents.issuing import FORMATS, document_file, produce_ofd, produce_pending
+from repair.errors import NotFound, TransitionRefused, ValidationError
 from repair.services.cases.facts import PAIRED_KINDS
 from repair.services.cases.history import utc_naive
+from repair.services.cases.verbs import fire, local_date, open_case
+from repair.services.documents.issuing import FORMATS, document_file, produce_ofd, produce_pending
 from repair.store.document_models import Delivery, Document
 from repair.store.models import Case, Record
 from repair.store.uow import UnitOfWork
