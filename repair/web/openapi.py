@@ -304,7 +304,9 @@ PATHS = {
             "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}},
             OFD_MIME: {"schema": {"type": "string", "contentMediaType": OFD_MIME}},
             "multipart/form-data": {"schema": {"type": "object", "required": ["document"], "properties": {
-                "document": {"type": "string", "description": "PDF 或 OFD / a PDF or an OFD"}}}}}}}},
+                "document": {"type": "string", "contentMediaType": "application/octet-stream",
+                             "description": "PDF 或 OFD（按内容识别）/ a PDF or an OFD, told apart by content"}},
+                "additionalProperties": False}}}}}},
     "/openapi.json": {"get": _op("本文档 / this document", {"200": {
         "description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
         public=True)},
