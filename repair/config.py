@@ -81,8 +81,10 @@ class Settings:
     # Named in every letter's remedies sentence (行政复议机关 / 人民法院).
     district_government: str = "上海市某区人民政府"
     district_court: str = "上海市某区人民法院"
-    # Local practice, unconfirmed nationally: refuse a repair within this many months of the last one.
+    # Local practice, unconfirmed nationally: refuse a repair within this many months of the last one, citing
+    # the local rule that says so (both or neither: a refusal names its legal basis).
     repeat_repair_window_months: int | None = None
+    repeat_repair_basis: str | None = None
     extra: dict = field(default_factory=dict)
     # Outbound sync (互认): target portals, retry policy (seconds) and HTTP timeouts.
     sync_portals: tuple[PortalConfig, ...] = DEFAULT_PORTALS
@@ -141,6 +143,19 @@ class Settings:
         return replace(self, **changes)
 
 
+def _repeat_basis(window: str | None, basis: str | None) -> str | None:
+    """REPAIR_REPEAT_REPAIR_BASIS: the citation of the local rule; required with the window, refused without."""
+    basis = (basis or "").strip() or None
+    if window and not basis:
+        raise ValueError("设置 REPAIR_REPEAT_REPAIR_WINDOW_MONTHS 时须以 REPAIR_REPEAT_REPAIR_BASIS 写明本地规则的出处"
+                         "（如《某区信用修复管理办法》第十条） / REPAIR_REPEAT_REPAIR_WINDOW_MONTHS needs "
+                         "REPAIR_REPEAT_REPAIR_BASIS, the citation of the local rule")
+    if basis and not window:
+        raise ValueError("REPAIR_REPEAT_REPAIR_BASIS 仅与 REPAIR_REPEAT_REPAIR_WINDOW_MONTHS 一同使用 / "
+                         "REPAIR_REPEAT_REPAIR_BASIS applies only with REPAIR_REPEAT_REPAIR_WINDOW_MONTHS")
+    return basis
+
+
 def _path_list(value: str | None) -> tuple[Path, ...]:
     return tuple(Path(p) for p in (value or "").split(os.pathsep) if p)
 
@@ -169,6 +184,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         secret_key=env.get("REPAIR_SECRET_KEY") or None,
         insecure_cookies=_flag(env.get("REPAIR_INSECURE_COOKIES")),
         repeat_repair_window_months=int(window) if window else None,
+        repeat_repair_basis=_repeat_basis(window, env.get("REPAIR_REPEAT_REPAIR_BASIS")),
         district_government=env.get("REPAIR_DISTRICT_GOVERNMENT") or "上海市某区人民政府",
         district_court=env.get("REPAIR_DISTRICT_COURT") or "上海市某区人民法院",
         sync_portals=_sync_portals(env),

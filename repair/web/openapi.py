@@ -303,10 +303,10 @@ PATHS = {
         "requestBody": {"required": True, "content": {
             "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}},
             OFD_MIME: {"schema": {"type": "string", "contentMediaType": OFD_MIME}},
-            "multipart/form-data": {"schema": {"type": "object", "required": ["document"], "properties": {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["document"],
+                                               "additionalProperties": False, "properties": {
                 "document": {"type": "string", "contentMediaType": "application/octet-stream",
-                             "description": "PDF 或 OFD（按内容识别）/ a PDF or an OFD, told apart by content"}},
-                "additionalProperties": False}}}}}},
+                             "description": "PDF 或 OFD（按内容识别）/ a PDF or an OFD, told apart by content"}}}}}}}},
     "/openapi.json": {"get": _op("本文档 / this document", {"200": {
         "description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
         public=True)},
