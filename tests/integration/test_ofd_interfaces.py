@@ -5,10 +5,8 @@ the problem in Chinese and English."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
-import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +17,7 @@ from repair.letters import render_pdf, sample_context
 from repair.ofd import ofd_text, render_ofd
 from repair.seal.sm2 import ensure_sm2_pki
 from tests.conftest import at
+from tests.integration.test_ofd_letters import _parts, _zip
 
 pytestmark = pytest.mark.pdf
 DECISION = "沪浦发改罚〔2026〕16号"
@@ -49,19 +48,6 @@ def delivered(sealing, make_record, repair, tmp_path):
     result = repair("letters", "paired", DECISION, "--format", "ofd", "--out", out, "--actor", "fgw_officer", "--json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout), out
-
-
-def _parts(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {info.filename: archive.read(info) for info in archive.infolist()}
-
-
-def _zip(parts: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return out.getvalue()
 
 
 def _bilingual(problems: list[str]) -> bool:
@@ -120,7 +106,8 @@ def test_ofd_report_has_the_pdf_reports_keys(delivered, repair, verify, tmp_path
     assert (pdf["format"], ofd["format"]) == ("pdf", "ofd")
 
 
-def test_format_defaults_to_the_configuration_and_a_rerun_adds_the_ofd(sealing, make_record, repair, tmp_path):
+def test_format_defaults_to_the_configuration_and_a_rerun_adds_the_ofd(sealing, make_record, repair, settings,
+                                                                           tmp_path):
     make_record(decision_no=DECISION)
     plain = repair("letters", "paired", DECISION, "--out", tmp_path / "a", "--actor", "fgw_officer", "--json")
     first = json.loads(plain.stdout)
@@ -148,6 +135,14 @@ def test_format_defaults_to_the_configuration_and_a_rerun_adds_the_ofd(sealing, 
     assert (tmp_path / "x.pdf").read_bytes()[:5] == b"%PDF-"
     listed = repair("letters", "list")
     assert listed.stdout.count("+ofd") == 2
+
+    # A stored OFD is checked against its SHA-256 like the PDF (`repair audit verify`).
+    digest = second["documents"]["penalty_decision"]["ofd_sha256"]
+    [blob] = [p for p in settings.documents_dir.rglob(f"{digest}*") if p.is_file()]
+    data = blob.read_bytes()
+    blob.write_bytes(data[:-1] + bytes([data[-1] ^ 0x01]))
+    audit = repair("audit", "verify")
+    assert audit.returncode == 1 and f"document {document_id}" in audit.stdout and "ofd_sha256" in audit.stdout
 
 
 def test_a_flipped_byte_in_any_file_of_the_package_fails(delivered, verify, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import zipfile
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from repair.store.document_models import Document
 from repair.store.models import Case
 from repair.store.security_models import SecurityEvent
 from tests.conftest import actor, at, csrf_of
+from tests.integration.test_ofd_letters import _parts, _zip
 from tests.web.test_api_support import api, assert_problem  # noqa: F401 - the `api` fixture
 
 pytestmark = pytest.mark.pdf
@@ -152,15 +152,9 @@ def _upload(client, data: bytes) -> str:
 
 def _changed(ofd: bytes, name: str) -> bytes:
     """The package with one byte of part `name` flipped (the ZIP itself stays readable)."""
-    with zipfile.ZipFile(io.BytesIO(ofd)) as archive:
-        parts = {info.filename: archive.read(info) for info in archive.infolist()}
-    data = parts[name]
-    parts[name] = data[:50] + bytes([data[50] ^ 0x01]) + data[51:]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for part, content in parts.items():
-            archive.writestr(part, content)
-    return out.getvalue()
+    parts = _parts(ofd)
+    parts[name] = parts[name][:50] + bytes([parts[name][50] ^ 0x01]) + parts[name][51:]
+    return _zip(parts)
 
 
 def _ofd_bytes(sealing, delivery) -> bytes:
