@@ -85,7 +85,7 @@ def case_page(runtime, uow: UnitOfWork, case_no: str, actor: Actor, *, today: da
         "documents": [{"id": d.id, "title": d.title, "doc_no": d.doc_no, "version": d.version,
                        "status": DOCUMENT_STATUS.get(d.status, d.status), "status_code": d.status,
                        "kind": d.kind, "produced": d.sha256 is not None,
-                       "sealed_at": d.sealed_at}
+                       "ofd": d.ofd_sha256 is not None, "sealed_at": d.sealed_at}
                       for d in uow.session.scalars(select(Document).where(Document.case_id == case.id)
                                                    .order_by(Document.id))],
         "diagram": mermaid(wf, current=case.state, lang=lang),

@@ -1,4 +1,4 @@
-"""Public verification of sealed documents: anyone uploads a PDF and learns whether it is genuine."""
+"""Public verification of sealed documents: anyone uploads a PDF or OFD and learns whether it is genuine."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def verify():
     upload = request.files.get("document")
     data = upload.read(MAX_UPLOAD + 1) if upload else b""
     if not data:
-        return _page(422, error="请选择要验证的 PDF 文件。")
+        return _page(422, error="请选择要验证的 PDF 或 OFD 文件。")
     if len(data) > MAX_UPLOAD:
         return _page(413, error="文件超过 20 MB，无法验证。")
     try:

@@ -61,6 +61,7 @@ ALLOWED: dict[tuple[str, str], tuple] = {
     ("api.cases.fire", "POST"):                (401, 409, 404, 201, 404, 409, 403, 409),
     ("api.documents.show", "GET"):             (401, 200, 404, 200, 404, 200, 200, 200),
     ("api.documents.pdf", "GET"):              (401, 200, 404, 200, 404, 200, 200, 200),
+    ("api.documents.ofd", "GET"):              (401, 200, 404, 200, 404, 200, 200, 200),
     ("api_auth.me", "GET"):                    (401, 200, 200, 200, 200, 200, 200, 200),
     ("api.records.index", "GET"):              (401, 200, 200, 200, 200, 200, 200, 200),
     ("api.records.show", "GET"):               (401, 200, 404, 200, 404, 200, 200, 200),
@@ -89,6 +90,7 @@ ALLOWED: dict[tuple[str, str], tuple] = {
     ("deliveries.show", "GET"):                (  L, 403, 403, 200, 404, 403, 403, 403),
     ("deliveries.serve", "POST"):              (  L, 403, 403, 302, 302, 403, 403, 403),
     ("deliveries.download", "GET"):            (  L, 200, 404, 200, 404, 200, 200, 200),
+    ("deliveries.download_ofd", "GET"):        (  L, 200, 404, 200, 404, 200, 200, 200),
     # Auditor pages: auditors and administrators, read-only.
     ("audit.index", "GET"):                    (  L, 403, 403, 403, 403, 403, 200, 200),
     ("audit.case", "GET"):                     (  L, 403, 403, 403, 403, 403, 200, 200),
@@ -148,7 +150,7 @@ def estate(sealing, web, make_record, make_case, now):
         # Fulfilment is reported for the record the API applies for: ent's main case stays where the walk
         # put it.
         api_decision = uow.session.scalar(select(Record.decision_no).where(Record.id == api_record))
-    produce(world, document_id, now=now)
+    produce(world, document_id, now=now, formats=("pdf", "ofd"))  # the OFD is walked with the PDF's rights
     deliveries.prepare(world, decision_no=DECISION, actor=actor("fgw_officer"), now=now, authority="FGW")
     return {"case_no": case_no, "record_id": free_record, "api_record_id": api_record, "upload_id": upload_id,
             "document_id": document_id, "decision_no": DECISION, "code": "zh", "size": "large", "fmt": "csv",
@@ -252,7 +254,7 @@ def check_body(response, where: str) -> None:
 
 def text_of(response) -> str:
     """The body as text; JSON re-encoded so Chinese is not hidden behind \\u escapes."""
-    if response.mimetype == "application/pdf":
+    if response.mimetype in ("application/pdf", "application/ofd"):  # binary documents (OFD is a ZIP)
         return ""
     if response.is_json:
         return json.dumps(response.get_json(), ensure_ascii=False)
