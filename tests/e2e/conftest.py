@@ -23,7 +23,8 @@ from repair.store.models import Department, Fulfilment, Record
 
 CHROMIUM = "/usr/bin/chromium"
 REPAIR = CHECKOUT / ".venv" / "bin" / "repair"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# --lang: the browser of a Chinese user, whose own controls (a file input's button) speak Chinese too.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=zh-CN"]
 PASSWORD = "e2e correct horse 9"
 USCC = "91310115MA1K4QWE8M"
 USERS = (("e2e_ent", "enterprise", "--uscc", USCC), ("e2e_officer", "officer", "--department", "FGW"),
