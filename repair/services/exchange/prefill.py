@@ -18,7 +18,7 @@ from repair.domain import display
 from repair.domain.actors import Actor
 from repair.errors import NotFound, ValidationError
 from repair.services.cases.facts import penalty_types
-from repair.services.documents.letter_context import KIND_LABELS, TIER_LABELS, penalty_summary
+from repair.services.documents.letter_context import penalty_summary
 from repair.store.models import Department, Enterprise, Fulfilment, Record
 from repair.store.uow import UnitOfWork
 
@@ -61,11 +61,11 @@ def prefill_application(uow: UnitOfWork, record_id: int, actor: Actor) -> dict[s
     put("uscc", "统一社会信用代码", record.uscc, RECORD_SOURCE)
     put("address", "住所", ent.address if ent else "", registry)
     put("legal_representative", "法定代表人", ent.legal_representative if ent else "", registry)
-    put("record_kind", "信息类别", KIND_LABELS.get(record.kind, record.kind), RECORD_SOURCE)
+    put("record_kind", "信息类别", display.name("record_kind", record.kind), RECORD_SOURCE)
     put("decision_no", "决定书文号", record.decision_no, RECORD_SOURCE)
     put("authority", "认定单位", department.name if department else record.authority_code, RECORD_SOURCE)
     put("decided_on", "决定日期", record.decided_on.isoformat(), RECORD_SOURCE)
-    put("tier", "失信程度", TIER_LABELS.get(record.tier, record.tier), RECORD_SOURCE)
+    put("tier", "失信程度", display.name("tier", record.tier), RECORD_SOURCE)
     # Pages show amounts in one format (¥ and thousands separators); letters write them out in words.
     content = "；".join(f"罚款 {display.money(record.fine_amount)}" if t == "罚款" and record.fine_amount else t
                        for t in penalty_types(record)) or penalty_summary(record)
