@@ -11,11 +11,11 @@ from repair.domain.clocks import STATUS_TITLES, shown_status
 from repair.domain.diagram import mermaid
 from repair.domain.errors import NotFound
 from repair.readmodels.desk import DEDICATED_WORKFLOWS, require_desk
+from repair.blobs.base import BlobMissing
 from repair.services.documents.issuing import read_blob
 from repair.services.cases.facts import case_facts, fulfilment_of
 from repair.readmodels.cases import record_view
 from repair.services.setup.runtime import LOCAL_TZ
-from repair.services.documents.uploads import uploads_dir
 from repair.store.case_repo import load_case
 from repair.store.document_models import Document
 from repair.store.models import Case, CaseEvent, Department, Extension, Fulfilment, Record, Suspension
@@ -137,7 +137,7 @@ def upload_file(runtime, uow: UnitOfWork, upload_id: int, actor: Actor) -> tuple
     if upload is None or authority != department:
         raise NotFound(f"材料不存在 / no upload {upload_id}")
     try:
-        data = read_blob(uploads_dir(runtime.settings), upload.sha256)
-    except FileNotFoundError:
+        data = read_blob(runtime, upload.sha256, area="uploads")
+    except (FileNotFoundError, BlobMissing):
         raise NotFound(f"材料文件缺失 / the file of upload {upload_id} is missing") from None
     return {"filename": upload.filename, "content_type": upload.content_type, "size": upload.size}, data

@@ -9,14 +9,13 @@ a correction is a new version linked to the old one.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import bindparam, insert, select
 
+from repair.blobs import FileStore
 from repair.domain.errors import NotFound, ValidationError
 from repair.services.calendar.overrides import calendar_for
 from repair.services.cases.history import utc_naive
@@ -95,7 +94,7 @@ def produce(runtime, document_id: int, *, now: datetime) -> Document:
     sealed = kind not in APPLICANT_DOCUMENTS
     pdf = seal_pdf(rendered, dept, runtime.settings, reason=f"{TITLES[kind]}签章", at=now,
                    seal_text=_seal_text(runtime, dept, kind)) if sealed else rendered.pdf
-    digest = store_blob(runtime.settings.documents_dir, pdf)
+    digest = store_blob(runtime, pdf)
     with runtime.uow() as uow:
         document = _get(uow, document_id)
         if document.status == "reserved":  # another worker may have finished it meanwhile
@@ -152,26 +151,39 @@ def correct_document(runtime, document_id: int, *, changes: dict, reason: str, a
     return produce(runtime, new_id, now=now)
 
 
-def store_blob(directory: Path, data: bytes) -> str:
-    """Write `data` under its SHA-256 (atomically; an existing blob is never rewritten)."""
-    digest = hashlib.sha256(data).hexdigest()
-    target = directory / digest[:2] / f"{digest}.pdf"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, target)
-    return digest
+def blob_target(where, area: str = "documents"):
+    """The blob store `where` names: a runtime (its configured store for `area`), a store, or a folder.
+
+    A folder means the file store in that folder (callers from before the store interface); services pass
+    the runtime so documents and uploads follow REPAIR_BLOB_STORE (files, or PostgreSQL shared by a cluster).
+    """
+    if isinstance(where, (str, os.PathLike)):
+        return FileStore(Path(where))
+    if hasattr(where, "settings") and hasattr(where, "engine"):
+        from repair.services.cluster.blobs import blob_store
+
+        return blob_store(where, area)
+    return where
 
 
-def read_blob(directory: Path, digest: str) -> bytes:
-    """The stored bytes, checked against their address."""
-    data = (directory / digest[:2] / f"{digest}.pdf").read_bytes()
-    if hashlib.sha256(data).hexdigest() != digest:
-        raise ValidationError(f"文书文件已损坏（哈希不符）/ stored document {digest} is corrupt", "document")
-    return data
+def store_blob(where, data: bytes, *, area: str = "documents") -> str:
+    """Store `data` under its SHA-256 (atomically; an existing blob is never rewritten); returns the digest.
+
+    `where`: the runtime (configured store for `area`: "documents" or "uploads"), a blob store or a folder.
+    """
+    return blob_target(where, area).put(data)
+
+
+def read_blob(where, digest: str, *, area: str = "documents") -> bytes:
+    """The stored bytes, checked against their address (BlobCorrupt, a ValidationError, if they differ)."""
+    return blob_target(where, area).read(digest)
+
+
+def blob_chunks(where, digest: str, *, area: str = "documents"):
+    """The stored bytes chunk by chunk, checked at the end (for streaming large downloads)."""
+    from repair.blobs.base import verified_chunks
+
+    return verified_chunks(blob_target(where, area), digest)
 
 
 def document_pdf(runtime, document_id: int) -> tuple[Document, bytes]:
@@ -180,7 +192,7 @@ def document_pdf(runtime, document_id: int) -> tuple[Document, bytes]:
         document = _get(uow, document_id)
     if document.sha256 is None:
         raise ValidationError(f"文书 {document_id} 尚未制作完成 / document not produced yet", "document")
-    return document, read_blob(runtime.settings.documents_dir, document.sha256)
+    return document, read_blob(runtime, document.sha256)
 
 
 def _get(uow: UnitOfWork, document_id: int) -> Document:
