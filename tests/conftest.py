@@ -26,6 +26,16 @@ from tests.security_support import enrol_all, one_time_code
 PG_ADMIN_URL = os.environ.get("REPAIR_TEST_DATABASE_URL")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql` (job queue, cluster) are deselected unless the run is against PostgreSQL."""
+    if PG_ADMIN_URL and PG_ADMIN_URL.startswith("postgres"):
+        return
+    kept = [item for item in items if item.get_closest_marker("postgresql") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
     """Migrate one database per test run; yields ("sqlite", file) or ("postgresql", url)."""

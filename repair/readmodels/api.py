@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 
 from repair.domain.actors import Actor
 from repair.domain.clocks import shown_status
-from repair.domain.errors import (DomainError, IneligibleApplication, NotEligible, NotFound, NotReady, StaleVersion,
+from repair.domain.errors import (IneligibleApplication, NotEligible, NotFound, NotReady, StaleVersion,
                                   TransitionRefused)
 from repair.services.cases.verbs import fire, local_date, submit_application
 from repair.readmodels.documents import document_view
-from repair.services.documents.issuing import document_for, produce
+from repair.services.documents.issuing import document_for
 from repair.services.cases.facts import eligibility
-from repair.services.cases.fulfilment_check import after_step
+from repair.services.jobs.steps import check_after_step, produce_documents
 from repair.readmodels.cases import case_detail, list_cases, list_records, record_view
 from repair.store.document_models import Document
 from repair.store.models import Case, Deadline, Record
@@ -102,12 +102,10 @@ def case_for(runtime, uow: UnitOfWork, actor: Actor, case_no: str, *, now: datet
 
 
 def _produce_all(runtime, ids: tuple[int, ...], now: datetime) -> list[dict]:
-    """Render (and seal) freshly reserved documents; one that fails stays reserved for `produce_pending`."""
-    for document_id in ids:
-        try:
-            produce(runtime, document_id, now=now)
-        except DomainError:
-            log.exception("document %s could not be produced now", document_id)
+    """Render (and seal) freshly reserved documents, or queue them for the workers (PostgreSQL); one that
+    fails stays reserved for `produce_pending`."""
+    for problem in produce_documents(runtime, ids, now=now):
+        log.error("a document could not be produced now: %s", problem)
     if not ids:
         return []
     with runtime.uow(read_only=True) as uow:
@@ -163,7 +161,7 @@ def fire_event(runtime, actor: Actor, case_no: str, *, trigger: str, reason: str
                                     ["workflow"])
         result = fire(runtime, uow, case_no, trigger, actor=actor, now=now, reason=reason,
                       expected_version=case.version)
-    after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
+    check_after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
     return {"case_no": result.case_no, "seq": result.seq, "trigger": result.trigger, "from": result.from_state,
             "to": result.to_state, "version": result.version, "letter": result.letter,
             "deadline_changes": result.deadline_changes,

@@ -11,14 +11,14 @@ from sqlalchemy import event, func, insert, select, update
 
 from repair.domain.actors import Actor
 from repair.domain.clocks import shown_status
-from repair.domain.errors import DomainError, NotFound, ValidationError
+from repair.domain.errors import NotFound, ValidationError
 from repair.domain.roles import role_title
 from repair.services.calendar.overrides import calendar_for
 from repair.services.cases.verbs import CHECKED_IN_STAGE, fire, submit_application
 from repair.readmodels.documents import list_documents
-from repair.services.documents.issuing import produce
 from repair.services.cases.facts import case_facts, eligibility, window_for
-from repair.services.cases.fulfilment_check import after_step
+from repair.services.jobs import steps
+from repair.services.jobs.steps import check_after_step
 from repair.services.cases.history import utc_naive
 from repair.services.documents.letter_context import KIND_LABELS, TIER_LABELS
 from repair.services.exchange.prefill import check_contact, prefill_application
@@ -138,14 +138,8 @@ def _link_when_case_commits(uow: UnitOfWork, *, record_id: int, upload_ids: list
 
 
 def produce_documents(runtime, document_ids, *, now: datetime) -> list[str]:
-    """Render the reserved documents; returns the problems of those that could not be finished now."""
-    problems = []
-    for document_id in document_ids:
-        try:
-            produce(runtime, document_id, now=now)
-        except DomainError as error:
-            problems.append(str(error))
-    return problems
+    """Render the reserved documents (or queue them for the workers); returns the problems met now."""
+    return steps.produce_documents(runtime, document_ids, now=now)
 
 
 def case_progress(runtime, case_no: str, actor: Actor, *, today: date) -> dict:
@@ -232,7 +226,7 @@ def answer_supplement(runtime, case_no: str, actor: Actor, *, now: datetime, fil
                               actor=actor, now=now, case_id=case_id)
         result = fire(runtime, uow, case_no, "supply", actor=actor, now=now,
                       reason=(note or "").strip() or None, expected_version=expected_version)
-    checked = after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
+    checked = check_after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
     return {"case_no": case_no, "state": checked.state if checked else result.to_state, "uploads": len(uploads),
             "unfinished": produce_documents(runtime, result.documents, now=now)}
 

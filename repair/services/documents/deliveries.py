@@ -17,6 +17,8 @@ from repair.domain.actors import Actor
 from repair.domain.errors import NotFound, TransitionRefused, ValidationError
 from repair.services.cases.verbs import fire, local_date, open_case
 from repair.services.documents.issuing import document_pdf, produce_pending
+from repair.services.jobs.queue import mode as jobs_mode
+from repair.services.jobs.steps import produce_documents
 from repair.services.cases.facts import PAIRED_KINDS
 from repair.services.cases.history import utc_naive
 from repair.store.document_models import Delivery, Document
@@ -70,7 +72,13 @@ def prepare(runtime, *, decision_no: str, actor: Actor, now: datetime, authority
             fire(runtime, uow, case_no, NEXT_STEP[state], actor=actor, now=now)
     with runtime.uow(read_only=True) as uow:
         case_id = uow.session.scalar(select(Case.id).where(Case.case_no == case_no))
-    produce_pending(runtime, now=now, case_id=case_id)
+        reserved = list(uow.session.scalars(select(Document.id).where(Document.case_id == case_id,
+                                                                       Document.status == "reserved")
+                                            .order_by(Document.id)))
+    if jobs_mode(runtime) == "queue":
+        produce_documents(runtime, reserved, now=now)  # the workers render and seal the pair
+    else:
+        produce_pending(runtime, now=now, case_id=case_id)  # right here; a failure is the caller's to see
     return view(runtime, decision_no, authority)
 
 
