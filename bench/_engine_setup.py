@@ -20,8 +20,8 @@ from sqlalchemy import create_engine, text
 from repair.config import Settings
 from repair.domain.actors import Actor
 from repair.services.cases.verbs import fire, submit_application
-from repair.services.setup.runtime import LOCAL_TZ, Runtime
 from repair.services.security.users import add_user
+from repair.services.setup.runtime import LOCAL_TZ, Runtime
 from repair.store.db import normalise_url
 from repair.store.migrate import upgrade
 from repair.store.models import Department, Fulfilment, Record

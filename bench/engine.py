@@ -40,8 +40,7 @@ sys.path.insert(0, str(_HERE.parent))
 from sqlalchemy import event, select  # noqa: E402
 
 from bench._engine_baseline import CoreBaseline  # noqa: E402
-from bench._engine_setup import (  # noqa: E402
-    ENTERPRISE, OFFICER, Pair, pg_admin_url, pg_pair, phase_times, sqlite_pair)
+from bench._engine_setup import ENTERPRISE, OFFICER, Pair, pg_admin_url, pg_pair, phase_times, sqlite_pair  # noqa: E402
 from repair.calendar import WorkCalendar  # noqa: E402
 from repair.config import Settings  # noqa: E402
 from repair.services.cases.verbs import fire  # noqa: E402

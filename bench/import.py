@@ -32,8 +32,8 @@ from repair.config import Settings  # noqa: E402
 from repair.domain.uscc import make_uscc  # noqa: E402
 from repair.exchange.formats import RawRow  # noqa: E402
 from repair.exchange.validation import RECORD_FIELDS, RecordRules  # noqa: E402
-from repair.services.cases.verbs import local_date  # noqa: E402
 from repair.services.cases.history import utc_naive  # noqa: E402
+from repair.services.cases.verbs import local_date  # noqa: E402
 from repair.services.exchange.imports import DEFAULT_BATCH, import_records  # noqa: E402
 from repair.services.setup.runtime import Runtime, local_now  # noqa: E402
 from repair.store.db import normalise_url  # noqa: E402

@@ -45,8 +45,8 @@ from sqlalchemy import update  # noqa: E402
 
 from bench._audit_data import generate  # noqa: E402
 from repair.config import CHECKOUT, Settings  # noqa: E402
-from repair.services.setup.runtime import Runtime, local_now  # noqa: E402
 from repair.services.security.users import add_user  # noqa: E402
+from repair.services.setup.runtime import Runtime, local_now  # noqa: E402
 from repair.store.db import make_engine  # noqa: E402
 from repair.store.migrate import heads, upgrade  # noqa: E402
 from repair.store.models import Case  # noqa: E402

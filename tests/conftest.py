@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, text
 
 from repair.config import CHECKOUT, Settings
 from repair.domain.actors import Actor
-from repair.services.setup.runtime import LOCAL_TZ, Runtime
 from repair.services.cases.workflows import WorkflowRegistry
+from repair.services.setup.runtime import LOCAL_TZ, Runtime
 from repair.store.db import make_engine, normalise_url
 from repair.store.migrate import upgrade
 from repair.store.models import Base, Department, Fulfilment, Record

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Iterator, Protocol
 
-from repair.domain.errors import NotFound, ValidationError
+from repair.errors import NotFound, ValidationError
 
 # 1 MiB: small enough that a statement or a read never holds much, large enough that a 10 MB upload is 10 rows.
 CHUNK_SIZE = 1024 * 1024

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, text
 
-from repair.domain.errors import ValidationError
+from repair.errors import ValidationError
 
 _INFO = b"repair instance files v1"
 _ROWS = text("SELECT path, nonce, ciphertext, sha256, mode FROM instance_files ORDER BY path")

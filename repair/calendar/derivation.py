@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from repair.calendar.workcalendar import DayInfo, WorkCalendar
+from repair.calendar.days import DayInfo, DayLookup
 
 WEEKEND = "周末"
 _WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
@@ -34,7 +32,7 @@ def _counted_text(info: DayInfo, fmt: Callable[[date], str]) -> str:
     return f"{fmt(info.day)} {label}（{weekday}{_SOURCE_NOTE_INSIDE[info.source]}）计入"
 
 
-def explain_due(calendar: WorkCalendar, start: date, n: int, due: date, provisional: bool) -> str:
+def explain_due(calendar: DayLookup, start: date, n: int, due: date, provisional: bool) -> str:
     """Derivation of `due` = n working days after `start`, e.g.
     "自 2026-09-30 起算 3 个工作日（次日起算）：跳过 10-01 至 10-07 国庆节；10-10 调休上班（星期六）计入 → 截止 2026-10-10".
     """

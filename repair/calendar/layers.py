@@ -19,7 +19,7 @@ from typing import Literal
 
 from repair.calendar.official import chinese_holiday_name, official_special_days, official_years
 from repair.calendar.overrides import DayOverride
-from repair.domain.errors import CalendarDataError
+from repair.errors import CalendarDataError
 
 Source = Literal["official", "provisional", "override"]
 # Beyond the known years: Mon–Fri, except the statutory holidays whose dates never move.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, cast
 
-from repair.domain.errors import CalendarDataError
+from repair.errors import CalendarDataError
 
 OverrideKind = Literal["holiday", "workday"]
 KINDS = ("holiday", "workday")

@@ -15,33 +15,15 @@ from dataclasses import dataclass
 from datetime import MAXYEAR, date
 from typing import NamedTuple
 
+from repair.calendar.days import CalendarDay, DayInfo
 from repair.calendar.derivation import explain_due
-from repair.calendar.layers import PROVISIONAL_HOLIDAYS, Layers, OfficialSchedule, Source
+from repair.calendar.layers import PROVISIONAL_HOLIDAYS, Layers, OfficialSchedule
 from repair.calendar.overrides import DayOverride
-from repair.domain.errors import ValidationError
+from repair.errors import ValidationError
 
 __all__ = ["PROVISIONAL_HOLIDAYS", "CalendarDay", "DayInfo", "DueDate", "WorkCalendar"]
 PROVISIONAL_YEARS_AHEAD = 10
 EXTEND_CHUNK_YEARS = 20
-
-
-class DayInfo(NamedTuple):
-    """How one day is decided: `kind` is holiday/workday for a listed day, None for an ordinary one."""
-
-    day: date
-    workday: bool
-    kind: str | None
-    name: str
-    source: Source
-
-
-class CalendarDay(NamedTuple):
-    """A non-ordinary day of a year, for `repair calendar show`."""
-
-    day: date
-    kind: str
-    name: str
-    source: Source
 
 
 @dataclass(frozen=True)

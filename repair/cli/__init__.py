@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from repair.domain.errors import (
+from repair.errors import (
     ConcurrencyConflict,
     DomainError,
     NotEligible,

@@ -14,7 +14,7 @@ from repair.services.audit.reports import FORMATS, audit_report, render
 @click.command("report")
 @click.option("--from", "start", type=DateType(), required=True, help="期限起算日不早于 / first day (YYYY-MM-DD)")
 @click.option("--to", "end", type=DateType(), required=True, help="期限起算日不晚于 / last day (YYYY-MM-DD)")
-@click.option("--department", type=OneOf(department_codes, "部门 / department"), default=None,
+@click.option("--department", type=OneOf(department_codes, "部门 / department", fold=str.upper), default=None,
               help="部门代码 / department code (default: all)")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
 @click.option("--out", type=OutFile(), required=True)

@@ -8,7 +8,7 @@ from datetime import date
 import click
 
 from repair.cli.common import DATE, echo_json, now, parse_day, read_text_file, runtime
-from repair.domain.errors import ValidationError
+from repair.errors import ValidationError
 from repair.services.calendar.overrides import calendar_for, load_overrides
 from repair.services.security.users import load_actor
 

@@ -6,12 +6,12 @@ import click
 
 from repair.cli.common import OneOf, UsccFilter, department_codes, echo_json, now, runtime
 from repair.domain.workflow_load import RECORD_KINDS
-from repair.domain.errors import DomainError
+from repair.errors import DomainError
+from repair.readmodels.cases import case_detail, list_cases, list_records
+from repair.services.cases.fulfilment_check import after_step
 from repair.services.cases.verbs import fire as fire_trigger
 from repair.services.cases.verbs import local_date
 from repair.services.documents.issuing import produce
-from repair.services.cases.fulfilment_check import after_step
-from repair.readmodels.cases import case_detail, list_cases, list_records
 from repair.services.security.users import load_actor
 
 
@@ -31,7 +31,7 @@ def _workflows():
 @case.command("list")
 @click.option("--state", type=OneOf(_states, "状态 / state"))
 @click.option("--workflow", type=OneOf(_workflows, "流程 / workflow"))
-@click.option("--department", type=OneOf(department_codes, "部门 / department"))
+@click.option("--department", type=OneOf(department_codes, "部门 / department", fold=str.upper))
 @click.option("--limit", type=click.IntRange(1, 500))
 @click.option("--offset", type=click.IntRange(0), default=0)
 @click.option("--json", "as_json", is_flag=True)
@@ -106,7 +106,7 @@ def records() -> None:
 @records.command("list")
 @click.option("--kind", type=click.Choice(RECORD_KINDS))
 @click.option("--uscc", type=UsccFilter())
-@click.option("--authority", type=OneOf(department_codes, "认定单位 / authority"))
+@click.option("--authority", type=OneOf(department_codes, "认定单位 / authority", fold=str.upper))
 @click.option("--limit", type=click.IntRange(1, 100000))
 @click.option("--json", "as_json", is_flag=True)
 def records_list(kind, uscc, authority, limit, as_json) -> None:

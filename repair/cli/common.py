@@ -76,15 +76,19 @@ class DateType(click.ParamType):
 
 
 class OneOf(click.ParamType):
-    """One of a set of values known only at run time (workflow states, portals…); the error lists them."""
+    """One of a set of values known only at run time (workflow states, portals…); the error lists them.
+
+    `fold` maps the value before the check (department codes are upper case: `scjg` means `SCJG`)."""
 
     name = "value"
 
-    def __init__(self, values: Callable[[], Iterable[str]], what: str):
-        self._values, self.what = values, what
+    def __init__(self, values: Callable[[], Iterable[str]], what: str, fold: Callable[[str], str] | None = None):
+        self._values, self.what, self._fold = values, what, fold
 
     def convert(self, value, param, ctx):
         allowed = sorted(set(self._values()))
+        if self._fold is not None and isinstance(value, str):
+            value = self._fold(value)
         if value in allowed:
             return value
         self.fail(f"未知的{self.what} {value!r}，可选 / unknown {value!r}, expected one of: {', '.join(allowed)}",
@@ -120,7 +124,7 @@ def writable_out(path: str) -> Path:
     """An --out path whose folder exists and is writable, else ValidationError (exit 2) with path and reason."""
     import os
 
-    from repair.domain.errors import ValidationError
+    from repair.errors import ValidationError
 
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -138,9 +142,9 @@ DATE = DateType()
 
 def read_text_file(path: str, encoding: str = "utf-8-sig") -> str:
     """A text file's contents (`-`: standard input), or ValidationError (exit 2) naming the path and the reason."""
-    from repair.domain.errors import ValidationError
-
     import sys
+
+    from repair.errors import ValidationError
 
     try:
         if path == "-":
@@ -161,7 +165,7 @@ class OutFile(click.ParamType):
     name = "file"
 
     def convert(self, value, param, ctx):
-        from repair.domain.errors import ValidationError
+        from repair.errors import ValidationError
 
         try:
             return writable_out(value)

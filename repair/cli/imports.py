@@ -11,7 +11,13 @@ from tqdm import tqdm
 from repair.cli import EXIT_CHECK_FAILED
 from repair.cli.common import now, runtime
 from repair.exchange.formats import FORMATS
-from repair.services.exchange.imports import DEFAULT_BATCH, MAX_BATCH, estimate_rows, import_fulfilment, import_records
+from repair.services.exchange.imports import (
+    DEFAULT_BATCH,
+    MAX_BATCH,
+    estimate_rows,
+    import_fulfilment,
+    import_records,
+)
 
 
 def _options(command):

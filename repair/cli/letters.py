@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from repair.cli.common import OutDir, OutFile, echo_json, now, read_text_file, runtime
-from repair.domain.errors import ValidationError
+from repair.errors import ValidationError
 from repair.services.security.users import load_actor
 
 

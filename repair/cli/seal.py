@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from repair.config import load_settings
-from repair.domain.errors import SealError
+from repair.errors import SealError
 
 EXIT_NOT_VERIFIED = 1
 
@@ -84,7 +84,7 @@ def _print_report(report) -> None:
 @click.pass_context
 def verify(ctx: click.Context, file: Path, as_json: bool, at: datetime | None) -> None:
     """核验 PDF/OFD 的全部电子印章 / verify every seal of FILE (exit 0 only if all intact, trusted, unmodified)."""
-    from repair.seal.formats import verify_document
+    from repair.services.seals.verification import verify_document
 
     report = verify_document(_read(file), load_settings(), now=at)
     if as_json:

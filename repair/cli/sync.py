@@ -86,8 +86,8 @@ def reconcile_(portal: str | None, since, as_json: bool) -> None:
     / compare portal statuses with ours (exit 1 on differences, 5 when a portal could not be compared)."""
     from datetime import datetime
 
-    from repair.services.setup.runtime import LOCAL_TZ
     from repair.services.exchange.sync import portal_adapters, reconcile
+    from repair.services.setup.runtime import LOCAL_TZ
 
     rt = runtime()
     start = datetime.combine(since, datetime.min.time(), LOCAL_TZ) if since else None

@@ -7,10 +7,9 @@ import sys
 import click
 
 from repair.cli.common import echo_json, now, runtime
-from repair.services.security.admin import console_enrol
+from repair.services.security.admin import add_console_user
 from repair.services.security.mfa import provisioning_uri
-from repair.services.security.passwords import set_password
-from repair.services.security.users import add_user, list_users
+from repair.services.security.users import list_users
 
 
 @click.group("users")
@@ -44,16 +43,10 @@ def add(username: str, role: str, department: str | None, uscc: str | None, pass
     """新增用户 / add a user."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     rt = runtime()
-    secret = None
     with rt.uow() as uow:
-        user = add_user(uow, username=username, role=role, department=department, uscc=uscc, now=now())
-        uow.flush()
-        if password is not None:
-            set_password(uow, user, password, now=now())  # the password policy applies at the console too
-        if role in rt.settings.security.mfa_roles:
-            # The operator hands the secret over in person; the account signs in with its codes at once.
-            secret = console_enrol(uow, username, now=now())
-        uow.commit()
+        # The operator hands a TOTP secret over in person; the account signs in with its codes at once.
+        secret = add_console_user(uow, username=username, role=role, department=department, uscc=uscc,
+                                  password=password, mfa_roles=rt.settings.security.mfa_roles, now=now())
     click.echo(f"已添加用户 / added user {username} ({role})")
     if secret:
         click.echo(f"动态口令密钥 / TOTP secret: {secret}")

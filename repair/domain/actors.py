@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from repair.domain.roles import ROLES
 
 SYSTEM = "system"
-__all__ = ["ROLES", "SYSTEM", "SYSTEM_ACTOR", "Actor"]
+# Roles that see every department and enterprise (read only for auditors).
+SEE_ALL = ("auditor", "admin")
+__all__ = ["ROLES", "SEE_ALL", "SYSTEM", "SYSTEM_ACTOR", "Actor"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class Actor:
         if self.role == "enterprise":
             return self.uscc == uscc
         return self.role in ("admin", SYSTEM)
+
+    def may_see(self, department: str, uscc: str) -> bool:
+        """May this actor see things of `department` concerning enterprise `uscc`?"""
+        return self.role in SEE_ALL or self.in_scope(department, uscc)
 
 
 SYSTEM_ACTOR = Actor(username=SYSTEM, role=SYSTEM)

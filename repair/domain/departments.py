@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from repair.domain.errors import DomainError
 from repair.domain.uscc import check_uscc
+from repair.errors import DomainError
 
 CHANNELS = ("ndrc", "samr")
 # The letter kinds whose seal text may be configured; anything else uses `default`.

@@ -6,8 +6,8 @@ machine as its own model, drops the title, and cannot label states with our Chin
 
 from __future__ import annotations
 
-from repair.domain.errors import ValidationError
 from repair.domain.workflow import Workflow
+from repair.errors import ValidationError
 
 CURRENT_CLASS = "current"
 

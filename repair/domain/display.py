@@ -204,7 +204,9 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "officer": ("经办人", "Officer"),
         "reviewer": ("审核人", "Reviewer"),
         "auditor": ("审计员", "Auditor"),
-        "admin": ("管理员", "Administrator"),
+        "admin": ("系统管理员", "System administrator"),
+        "security_admin": ("安全管理员", "Security administrator"),
+        "audit_admin": ("安全审计员", "Security auditor"),
         "system": ("系统", "System"),
     },
     "unit": {

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from repair.domain.errors import ValidationError
 from repair.domain.rules import PublicityWindow, add_months, format_months
+from repair.errors import ValidationError
 
 # Record kinds with a repair workflow (domain.md §4); `serious_dishonesty_list` has none yet.
 DEFAULT_REPAIRABLE_KINDS = frozenset(

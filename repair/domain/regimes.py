@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from repair.domain.errors import RegimeConfigError
+from repair.errors import RegimeConfigError
 
 TIERS = ("minor", "general", "serious")
 PERIOD_BASES = ("decided_on", "published_on")

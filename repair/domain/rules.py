@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from repair.domain.errors import ValidationError
 from repair.domain.penalties import split_penalties
 from repair.domain.regimes import TIERS, Regime, RegimeCatalog, default_catalog
+from repair.errors import ValidationError
 
 _PERIOD_LABELS = {"decided_on": "处罚决定之日", "published_on": "公示之日"}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from repair.domain.errors import UnsafeInput
+from repair.errors import UnsafeInput
 
 MULTILINE_ALLOWED = frozenset("\t\n\r")
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")

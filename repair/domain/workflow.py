@@ -14,9 +14,9 @@ from pathlib import Path
 from transitions import Machine
 from transitions.core import EventData
 
-from repair.domain.errors import TransitionRefused, UnknownTrigger, ValidationError
 from repair.domain.guards import GUARDS, CaseFacts, Guard, extension_available
 from repair.domain.roles import role_title
+from repair.errors import TransitionRefused, UnknownTrigger, ValidationError
 
 
 @dataclass(frozen=True)

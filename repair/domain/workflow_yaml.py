@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from repair.domain.errors import WorkflowConfigError
+from repair.errors import WorkflowConfigError
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 

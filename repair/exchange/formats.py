@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from repair.domain.errors import ValidationError
+from repair.errors import ValidationError
 
 FORMATS = ("csv", "jsonl", "xlsx")
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jinja2
 
-from repair.domain.errors import LetterError
+from repair.errors import LetterError
 
 LETTER_KEYS: tuple[str, ...] = (
     "penalty_decision",

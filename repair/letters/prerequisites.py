@@ -7,11 +7,11 @@ fontTools and becomes ~17x slower. Both failures are quiet, so we check up front
 from __future__ import annotations
 
 import shutil
-import warnings
 import subprocess
+import warnings
 from functools import lru_cache
 
-from repair.domain.errors import LetterError
+from repair.errors import LetterError
 
 NO_CJK_FONT = (
     "未找到中文字体，无法生成文书（请安装 fonts-noto-cjk） / "

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from repair.config import load_settings
-from repair.domain.errors import LetterError
+from repair.errors import LetterError
 from repair.letters.environment import render_html
 from repair.letters.prerequisites import require_prerequisites
 

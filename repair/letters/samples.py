@@ -6,10 +6,15 @@ from datetime import date
 from decimal import Decimal
 
 from repair.domain.departments import DepartmentProfile, demo_departments_yaml, parse_departments
-from repair.domain.errors import LetterError
 from repair.domain.rules import applicable_window
-from repair.letters.content import (RecordData, party_of, penalty_decision_content, record_reference,
-                                    rights_notice_content)
+from repair.errors import LetterError
+from repair.letters.content import (
+    RecordData,
+    party_of,
+    penalty_decision_content,
+    record_reference,
+    rights_notice_content,
+)
 from repair.letters.environment import LETTER_KEYS
 
 SAMPLE_DEPARTMENT = "YJJ"

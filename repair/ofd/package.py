@@ -7,7 +7,7 @@ import posixpath
 import zipfile
 from xml.etree import ElementTree as ET
 
-from repair.domain.errors import SealError
+from repair.errors import SealError
 
 NS = "http://www.ofdspec.org/2016"
 _Q = f"{{{NS}}}"

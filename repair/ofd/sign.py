@@ -14,7 +14,7 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
-from repair.domain.errors import SealError
+from repair.errors import SealError
 from repair.ofd.package import NS, parse_xml, q, read_package, resolve, text, write_package, xml_bytes
 from repair.seal.sm2 import algorithms as sm
 from repair.seal.sm2.pki import Sm2Signer

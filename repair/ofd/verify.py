@@ -16,7 +16,7 @@ from datetime import datetime
 from asn1crypto import x509
 
 from repair.config import Settings
-from repair.domain.errors import SealError
+from repair.errors import SealError
 from repair.ofd.package import parse_xml, q, read_package, resolve, text
 from repair.seal.report import UNKNOWN_SIGNER, SignatureReport, VerificationReport, summarise, unsigned_report
 from repair.seal.sm2 import algorithms as sm

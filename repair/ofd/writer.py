@@ -27,7 +27,7 @@ from pdfminer.psparser import PSException
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from repair.domain.errors import LetterError
+from repair.errors import LetterError
 from repair.ofd.package import NS, write_package
 
 PT_TO_MM = 25.4 / 72

@@ -1,43 +1,28 @@
-"""API-shaped reads and writes for the JSON API: every query scoped to what the actor may see.
+"""API-shaped reads for the JSON API: every query scoped to what the actor may see.
 
 Visibility: an enterprise sees its own USCC, officers and reviewers their department, auditors and
 admins everything. What an actor may not see does not exist for them (NotFound, HTTP 404), for reads
-and writes alike, so probing never reveals another party's cases. Lists page in the database.
+and writes alike (writes: `repair.services.cases.api_actions`), so probing never reveals another party's
+cases. Lists page in the database.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
 
-from repair.domain.actors import Actor
+from repair.domain.actors import SEE_ALL, Actor
 from repair.domain.clocks import shown_status
-from repair.domain.errors import (IneligibleApplication, NotEligible, NotFound, NotReady, StaleVersion,
-                                  TransitionRefused)
-from repair.services.cases.verbs import fire, local_date, submit_application
-from repair.readmodels.documents import document_view
-from repair.services.documents.issuing import document_for
-from repair.services.cases.facts import eligibility
-from repair.services.jobs.steps import check_after_step, produce_documents
+from repair.errors import NotFound, NotReady
 from repair.readmodels.cases import case_detail, list_cases, list_records, record_view
+from repair.readmodels.documents import document_view
+from repair.services.cases.api_actions import visible_case
+from repair.services.cases.verbs import FireResult, local_date
+from repair.services.documents.issuing import document_for
 from repair.store.document_models import Document
 from repair.store.models import Case, Deadline, Record
 from repair.store.uow import UnitOfWork
-
-log = logging.getLogger(__name__)
-SEE_ALL = ("auditor", "admin")
-# Driven from their own pages and services (两书同达 records how and when it was served), never by a bare trigger.
-DEDICATED_WORKFLOWS = frozenset({"paired_delivery"})
-# Conditions an applicant fixes in the request body; every other failed condition is about the record.
-CONDITION_FIELDS = {"commitment_signed": "commitment_signed"}
-
-
-def may_see(actor: Actor, department: str, uscc: str) -> bool:
-    """True if `actor` may see things of `department` concerning enterprise `uscc`."""
-    return actor.role in SEE_ALL or actor.in_scope(department, uscc)
 
 
 def _scope(actor: Actor) -> dict:
@@ -71,7 +56,7 @@ def record_page(uow: UnitOfWork, actor: Actor, *, kind: str | None, page: int, p
 def record_for(uow: UnitOfWork, actor: Actor, record_id: int) -> dict:
     """One record, if the actor may see it."""
     record = uow.session.get(Record, record_id)
-    if record is None or not may_see(actor, record.authority_code, record.uscc):
+    if record is None or not actor.may_see(record.authority_code, record.uscc):
         raise NotFound(f"记录不存在 / no record {record_id}")
     return record_view(record)
 
@@ -87,90 +72,17 @@ def case_page(uow: UnitOfWork, actor: Actor, *, state: str | None, workflow: str
     return items, total
 
 
-def _visible_case(uow: UnitOfWork, actor: Actor, case_no: str):
-    row = uow.session.execute(select(Case.id, Case.version, Case.workflow, Case.department_code, Case.uscc)
-                              .where(Case.case_no == case_no)).first()
-    if row is None or not may_see(actor, row.department_code, row.uscc):
-        raise NotFound(f"案件不存在 / no case {case_no!r}")
-    return row
-
 
 def case_for(runtime, uow: UnitOfWork, actor: Actor, case_no: str, *, now: datetime) -> dict:
     """The case detail (version, events, deadlines, allowed triggers), if the actor may see it."""
-    _visible_case(uow, actor, case_no)
+    visible_case(uow, actor, case_no)
     return case_detail(runtime, uow, case_no, today=local_date(now))
 
-
-def _produce_all(runtime, ids: tuple[int, ...], now: datetime) -> list[dict]:
-    """Render (and seal) freshly reserved documents, or queue them for the workers (PostgreSQL); one that
-    fails stays reserved for `produce_pending`."""
-    for problem in produce_documents(runtime, ids, now=now):
-        log.error("a document could not be produced now: %s", problem)
-    if not ids:
-        return []
-    with runtime.uow(read_only=True) as uow:
-        rows = uow.session.scalars(select(Document).where(Document.id.in_(ids)).order_by(Document.id)).all()
-        return [document_view(d) for d in rows]
-
-
-def create_case(runtime, actor: Actor, *, record_id: int, commitment_signed: bool, reason: str | None,
-                now: datetime) -> dict:
-    """Submit an application for a visible record; returns the new case's detail and its documents."""
-    with runtime.uow() as uow:
-        record = uow.session.get(Record, record_id)
-        if record is None or not may_see(actor, record.authority_code, record.uscc):
-            raise NotFound(f"记录不存在 / no record {record_id}")
-        try:
-            case = submit_application(runtime, uow, record_id=record_id, actor=actor, now=now,
-                                      commitment_signed=commitment_signed, reason=reason)
-        except NotEligible as error:
-            raise _explained(runtime, uow, record, error, commitment_signed, now) from error
-    documents = _produce_all(runtime, case.documents, now)
-    with runtime.uow(read_only=True) as uow:
-        return {**case_detail(runtime, uow, case.case_no, today=local_date(now)), "documents": documents}
-
-
-def _explained(runtime, uow: UnitOfWork, record: Record, error: NotEligible, commitment_signed: bool,
-               now: datetime) -> IneligibleApplication:
-    uow.session.rollback()
-    verdict = eligibility(uow, record, as_of=local_date(now), commitment_signed=commitment_signed,
-                          repeat_window_months=runtime.settings.repeat_repair_window_months,
-                          repairable_kinds=runtime.workflows.repairable_kinds())
-    conditions = {c.code: c for c in verdict.failed}
-    details = []
-    for code in error.failed:
-        found = conditions.get(code)
-        message = f"{found.title}：{found.detail}" if found else str(error)
-        details.append({"field": CONDITION_FIELDS.get(code, "record_id"), "code": code, "message": message})
-    return IneligibleApplication(str(error), error.failed, details)
-
-
-def fire_event(runtime, actor: Actor, case_no: str, *, trigger: str, reason: str | None,
-               matches: Callable[[int], bool], now: datetime) -> dict:
-    """Fire `trigger` if the client's version still `matches` (else StaleVersion), then produce its documents.
-
-    A version that changes between this check and the commit surfaces as ConcurrencyConflict (a lost race).
-    """
-    with runtime.uow() as uow:
-        case = _visible_case(uow, actor, case_no)
-        if not matches(case.version):
-            raise StaleVersion(f"案件当前版本为 {case.version}，与 If-Match 不符，请重新读取后再试 / "
-                               f"the case is at version {case.version}; reload and retry")
-        if case.workflow in DEDICATED_WORKFLOWS:
-            raise TransitionRefused("两书同达案件请通过送达功能办理 / paired deliveries are served on their own pages",
-                                    ["workflow"])
-        result = fire(runtime, uow, case_no, trigger, actor=actor, now=now, reason=reason,
-                      expected_version=case.version)
-    check_after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
-    return {"case_no": result.case_no, "seq": result.seq, "trigger": result.trigger, "from": result.from_state,
-            "to": result.to_state, "version": result.version, "letter": result.letter,
-            "deadline_changes": result.deadline_changes,
-            "documents": _produce_all(runtime, result.documents, now)}
 
 
 def case_documents(uow: UnitOfWork, actor: Actor, case_no: str, *, page: int, per_page: int) -> tuple[list, int]:
     """One page of a visible case's documents (every version, oldest first), and how many there are."""
-    case = _visible_case(uow, actor, case_no)
+    case = visible_case(uow, actor, case_no)
     total = uow.session.scalar(select(func.count()).select_from(Document).where(Document.case_id == case.id))
     rows = uow.session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)
                                .limit(per_page).offset((page - 1) * per_page))
@@ -190,7 +102,7 @@ def _deadline_view(d: Deadline) -> dict:
 
 def case_deadlines(uow: UnitOfWork, actor: Actor, case_no: str, *, page: int, per_page: int) -> tuple[list, int]:
     """One page of a visible case's deadlines (in the order they started), and how many there are."""
-    case = _visible_case(uow, actor, case_no)
+    case = visible_case(uow, actor, case_no)
     total = uow.session.scalar(select(func.count()).select_from(Deadline).where(Deadline.case_id == case.id))
     rows = uow.session.scalars(select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.id)
                                .limit(per_page).offset((page - 1) * per_page))
@@ -200,7 +112,7 @@ def case_deadlines(uow: UnitOfWork, actor: Actor, case_no: str, *, page: int, pe
 def _visible_document(uow: UnitOfWork, actor: Actor, document_id: int) -> Document:
     document = uow.session.get(Document, document_id)
     uscc = uow.session.scalar(select(Record.uscc).where(Record.id == document.record_id)) if document else None
-    if document is None or not may_see(actor, document.department_code, uscc or ""):
+    if document is None or not actor.may_see(document.department_code, uscc or ""):
         raise NotFound(f"文书不存在 / no document {document_id}")
     return document
 
@@ -220,3 +132,27 @@ def document_file(runtime, actor: Actor, document_id: int) -> tuple[dict, bytes]
         raise NotReady(f"文书 {document_id} 尚未制作完成，请稍后再试 / document not produced yet")
     _, data = document_for(runtime, document_id, actor)
     return meta, data
+
+
+def documents_by_id(runtime, ids: tuple[int, ...]) -> list[dict]:
+    """The views of the given documents, oldest first (those just reserved by a step)."""
+    if not ids:
+        return []
+    with runtime.uow(read_only=True) as uow:
+        rows = uow.session.scalars(select(Document).where(Document.id.in_(ids)).order_by(Document.id)).all()
+        return [document_view(d) for d in rows]
+
+
+def created_case(runtime, case_no: str, document_ids: tuple[int, ...], *, now: datetime) -> dict:
+    """The answer to a new application: the case's detail and its documents."""
+    documents = documents_by_id(runtime, document_ids)
+    with runtime.uow(read_only=True) as uow:
+        return {**case_detail(runtime, uow, case_no, today=local_date(now)), "documents": documents}
+
+
+def fired_event(runtime, result: FireResult) -> dict:
+    """The answer to a fired trigger: the step, its deadline changes and its documents."""
+    return {"case_no": result.case_no, "seq": result.seq, "trigger": result.trigger, "from": result.from_state,
+            "to": result.to_state, "version": result.version, "letter": result.letter,
+            "deadline_changes": result.deadline_changes,
+            "documents": documents_by_id(runtime, result.documents)}

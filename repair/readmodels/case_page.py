@@ -9,18 +9,18 @@ from sqlalchemy import and_, or_, select
 from repair.domain.actors import Actor
 from repair.domain.clocks import STATUS_TITLES, shown_status
 from repair.domain.diagram import mermaid
-from repair.domain.errors import NotFound
-from repair.readmodels.desk import DEDICATED_WORKFLOWS, require_desk
 from repair.blobs.base import BlobMissing
-from repair.services.documents.issuing import read_blob
-from repair.services.cases.facts import case_facts, fulfilment_of
+from repair.errors import NotFound
 from repair.readmodels.cases import record_view
+from repair.services.cases.desk_actions import DEDICATED_WORKFLOWS, require_desk
+from repair.services.cases.facts import case_facts, fulfilment_of
+from repair.services.documents.issuing import read_blob
 from repair.services.setup.runtime import LOCAL_TZ
 from repair.store.case_repo import load_case
 from repair.store.document_models import Document
 from repair.store.models import Case, CaseEvent, Department, Extension, Fulfilment, Record, Suspension
-from repair.store.upload_models import Upload
 from repair.store.uow import UnitOfWork
+from repair.store.upload_models import Upload
 
 # History entries written outside workflow transitions.
 EVENT_TITLES = {"submit": "提交申请", "open": "立案", "assign": "分派承办人", "recompute_deadline": "重算期限",

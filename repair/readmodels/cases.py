@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import select
 
 from repair.domain.clocks import shown_status
-from repair.domain.errors import NotFound, ValidationError
 from repair.domain.rules import favourable_regime
+from repair.errors import NotFound, ValidationError
 from repair.services.cases.facts import penalty_types
 from repair.store.models import Case, CaseEvent, Record
 from repair.store.uow import UnitOfWork

@@ -15,16 +15,21 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from asn1crypto import crl as asn1_crl
 from asn1crypto import core, ocsp, tsp, x509
-from certomancer.services import CRLBuilder, RevocationInfoInterface, SimpleOCSPResponder, TimeStamper
-from certomancer.services import choose_signed_digest
+from asn1crypto import crl as asn1_crl
+from certomancer.services import (
+    CRLBuilder,
+    RevocationInfoInterface,
+    SimpleOCSPResponder,
+    TimeStamper,
+    choose_signed_digest,
+)
 from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
 from pyhanko.sign.timestamps import TimeStamper as PyHankoTimeStamper
 from pyhanko_certvalidator.fetchers.api import CertificateFetcher, CRLFetcher, Fetchers, OCSPFetcher
 from pyhanko_certvalidator.fetchers.common_utils import format_ocsp_request
 
-from repair.domain.errors import SealError
+from repair.errors import SealError
 from repair.seal import pki
 
 CRL_VALIDITY = timedelta(days=7)

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from repair.domain.errors import SealError
+from repair.errors import SealError
 
 SUBTITLE = "信用修复专用章"
 SIZE = 480  # px; the seal is 40 mm wide on paper, so ~300 dpi

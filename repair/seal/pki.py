@@ -20,7 +20,7 @@ from pyhanko.sign.signers import SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from repair.config import Settings
-from repair.domain.errors import SealError, ValidationError
+from repair.errors import SealError, ValidationError
 
 ROOT_CA_NAME = "某区电子印章测试根CA"
 ISSUER_ORG = "某区人民政府"

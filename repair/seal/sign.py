@@ -18,19 +18,20 @@ from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
-from pyhanko.sign.validation import add_validation_info
-from pyhanko_certvalidator.errors import PathValidationError, PathBuildingError
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.validation import add_validation_info
 from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError as PypdfReadError
 
 from repair.config import Settings
-from repair.domain.errors import SealError
+from repair.errors import SealError
 from repair.letters.render import SEAL_ANCHOR_ID, RenderedLetter, SealAnchor
 from repair.seal.image import seal_image
 from repair.seal.pki import load_signer
-from repair.seal.trust import signing_context, timestamper as timestamper_for
+from repair.seal.trust import signing_context
+from repair.seal.trust import timestamper as timestamper_for
 
 # Must match `#seal-anchor { width/height: 40mm }` in letters/letter.css (a test checks both agree).
 SEAL_SIZE_PT = 40 / 25.4 * 72

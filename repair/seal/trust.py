@@ -8,12 +8,11 @@ fetched over HTTP from the URLs in the certificates, or from `REPAIR_OCSP_URL` /
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-
-import urllib.request
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp, x509
@@ -25,7 +24,7 @@ from pyhanko_certvalidator.fetchers.api import CertificateFetcher, Fetchers
 from pyhanko_certvalidator.fetchers.common_utils import process_ocsp_response_data
 
 from repair.config import Settings
-from repair.domain.errors import SealError
+from repair.errors import SealError
 from repair.seal import pki
 from repair.seal.authority import (
     DevelopmentAuthority,

@@ -25,7 +25,7 @@ from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from repair.config import Settings
-from repair.domain.errors import SealError
+from repair.errors import SealError
 from repair.seal import trust
 from repair.seal.report import (
     UNKNOWN_SIGNER,

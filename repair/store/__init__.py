@@ -1,1 +1,3 @@
-"""Persistence: the only package importing SQLAlchemy."""
+"""Persistence: the only package importing SQLAlchemy. Importing it registers the whole schema."""
+
+from repair.store import schema  # noqa: F401

@@ -18,8 +18,8 @@ from repair.domain.casefile import (
     SuspensionEnded,
     SuspensionStarted,
 )
-from repair.domain.errors import ConcurrencyConflict, NotFound
 from repair.domain.history import utc_naive
+from repair.errors import ConcurrencyConflict, NotFound
 from repair.store.models import Base
 from repair.store.uow import UnitOfWork
 

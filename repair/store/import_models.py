@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-# A module import (not a name import): models.py imports this module at its end, in either order.
-from repair.store import models
 from repair.store.base import Base
+from repair.store.models import Fulfilment
 
 
 class ImportRun(Base):
@@ -63,5 +62,5 @@ class RecordChange(Base):
 # A fulfilment fact with a reference is idempotent by (record, kind, reference): a payment sent twice
 # is one payment, even when two importers or API calls race.
 _REFERENCED = text("reference <> ''")
-Index("uq_fulfilments_record_id_kind_reference", models.Fulfilment.record_id, models.Fulfilment.kind,
-      models.Fulfilment.reference, unique=True, sqlite_where=_REFERENCED, postgresql_where=_REFERENCED)
+Index("uq_fulfilments_record_id_kind_reference", Fulfilment.record_id, Fulfilment.kind,
+      Fulfilment.reference, unique=True, sqlite_where=_REFERENCED, postgresql_where=_REFERENCED)

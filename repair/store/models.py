@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from repair.store.base import Base
 
+
 class Department(Base):
     """A district department (认定单位); `channel` says which repair regime family applies."""
 
@@ -272,15 +273,3 @@ class LoginAttempt(Base):
     # signed_in | token_issued | bad_credentials | inactive | throttled
     outcome: Mapped[str] = mapped_column(String(16))
 
-
-# Registered on Base.metadata with the rest of the schema (kept in its own module for size).
-from repair.store.document_models import Delivery, Document  # noqa: E402,F401
-from repair.store.upload_models import Upload  # noqa: E402,F401
-from repair.store.contact_models import ApplicationContact  # noqa: E402,F401
-from repair.store import import_models  # noqa: E402,F401
-from repair.store.sync_models import OutboxMessage, Recognition  # noqa: E402,F401
-from repair.store import audit_indexes  # noqa: E402,F401
-from repair.store import evidence_models  # noqa: E402,F401
-from repair.store.cluster_models import Blob, BlobChunk, InstanceFile  # noqa: E402,F401
-from repair.store import calendar_models  # noqa: E402,F401
-from repair.store import security_models  # noqa: E402,F401

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from repair.domain.errors import ConcurrencyConflict
+from repair.errors import ConcurrencyConflict
 
 
 class UnitOfWork:

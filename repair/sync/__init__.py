@@ -1,1 +1,1 @@
-"""Outbound sync of repair conclusions to the credit portals (互认), and reconciliation."""
+"""Outbound sync adapters (互认): the message formats and transports to the credit portals, and reconciliation."""

@@ -16,13 +16,23 @@ def build_app(config: dict | Settings | None = None) -> Flask:
 
     # Before any blueprint: bounded <int:> ids, NFC input, JSON limits, trusted proxies, security headers.
     hardening.install(app, settings.security.trusted_proxies)
-    from repair.web import api_auth, auth, deliveries, desk, errors, i18n, public, verify
-    from repair.web import portal
-    from repair.web import audit
-    from repair.web import api
-    from repair.web import api_exchange
-    from repair.web import api_fulfilment
-    from repair.web import account, admin
+    from repair.web import (
+        account,
+        admin,
+        api,
+        api_auth,
+        api_exchange,
+        api_fulfilment,
+        audit,
+        auth,
+        deliveries,
+        desk,
+        errors,
+        i18n,
+        portal,
+        public,
+        verify,
+    )
 
     app.config.update(
         SECRET_KEY=auth.session_secret(settings),

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
-from repair.domain.errors import AuthenticationFailed, PasswordPolicyViolation, RateLimited, ValidationError
 from repair.domain.passwords import HISTORY, MIN_CLASSES, MIN_LENGTH
-from repair.services.setup.runtime import local_now
+from repair.errors import AuthenticationFailed, PasswordPolicyViolation, RateLimited, ValidationError
 from repair.services.security.passwords import change_own_password
-from repair.services.security.signin import enrolment, finish_enrolment, second_factor as check_second_factor
+from repair.services.security.signin import enrolment, finish_enrolment
+from repair.services.security.signin import second_factor as check_second_factor
+from repair.services.setup.runtime import local_now
 from repair.web.auth import client_ip, current_actor, landing_url, pending_sign_in, start_session
 from repair.web.context import runtime
 

@@ -7,11 +7,11 @@ from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from repair.domain.errors import DomainError, NotFound
-from repair.services.setup.runtime import local_now
+from repair.errors import DomainError, NotFound
 from repair.services.security import admin as duties
 from repair.services.security import log
 from repair.services.security.sessions import list_sessions
+from repair.services.setup.runtime import local_now
 from repair.web.auth import client_ip, current_actor, require_roles
 from repair.web.context import runtime
 from repair.web.hardening import UnsafeRequest, bounded_int
@@ -111,10 +111,7 @@ def export():
     """The filtered security log as CSV; the export itself is logged."""
     filters = _filters()
     with runtime().uow() as uow:
-        body = log.export_csv(uow, **filters)
-        log.record(uow, "security_log_exported", actor=current_actor().username, ip=client_ip(), now=local_now(),
-                   **{k: str(v) for k, v in filters.items() if v})
-        uow.commit()
+        body = log.export_logged(uow, actor=current_actor().username, ip=client_ip(), now=local_now(), **filters)
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=security-log.csv"})
 

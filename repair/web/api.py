@@ -11,8 +11,18 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from repair.domain.errors import (ConcurrencyConflict, DomainError, IneligibleApplication, NotEligible, NotFound,
-                                  NotReady, StaleVersion, TransitionRefused, UnknownTrigger, ValidationError)
+from repair.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    IneligibleApplication,
+    NotEligible,
+    NotFound,
+    NotReady,
+    StaleVersion,
+    TransitionRefused,
+    UnknownTrigger,
+    ValidationError,
+)
 from repair.web import api_cases, api_documents, api_records, api_verify, problems
 from repair.web.api_common import InvalidRequest, MalformedBody, problem
 from repair.web.openapi import spec

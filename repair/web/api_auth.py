@@ -12,10 +12,10 @@ from functools import wraps
 from flask import Blueprint, g, jsonify, request
 
 from repair.domain.actors import Actor
-from repair.domain.errors import AuthenticationFailed, RateLimited
-from repair.services.setup.runtime import local_now
+from repair.errors import AuthenticationFailed, RateLimited
 from repair.services.security import sessions
 from repair.services.security.signin import issue_token
+from repair.services.setup.runtime import local_now
 from repair.web import problems
 from repair.web.context import runtime
 

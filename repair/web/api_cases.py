@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, url_for
 
 from repair.readmodels import api as api_views
+from repair.services.cases import api_actions
 from repair.web.api_auth import api_actor, require_token
 from repair.web.api_common import json_body, now, page_args, paged, problem
 from repair.web.context import runtime
@@ -44,8 +45,10 @@ def index():
 def create():
     """Apply for repair of a record: 201 with Location, ETag and the case (plus its application documents)."""
     data = json_body(CREATE_FIELDS)
-    case = api_views.create_case(runtime(), api_actor(), record_id=data["record_id"],
-                                 commitment_signed=data["commitment_signed"], reason=data.get("reason"), now=now())
+    case_no, document_ids = api_actions.create_case(runtime(), api_actor(), record_id=data["record_id"],
+                                                    commitment_signed=data["commitment_signed"],
+                                                    reason=data.get("reason"), now=now())
+    case = api_views.created_case(runtime(), case_no, document_ids, now=now())
     response = _with_etag(case, 201)
     response.headers["Location"] = url_for(".show", case_no=case["case_no"])
     return response
@@ -73,9 +76,10 @@ def fire(case_no: str):
         return problem(428, "precondition-required", "If-Match 须为案件的 ETag / If-Match must name a version",
                        "不接受 If-Match: *，请带上读取案件时得到的 ETag / send the case's ETag, not *")
     data = json_body(EVENT_FIELDS)
-    event = api_views.fire_event(runtime(), api_actor(), case_no, trigger=data["trigger"],
-                                 reason=data.get("reason"), matches=lambda version: tags.contains(str(version)),
-                                 now=now())
+    result = api_actions.fire_event(runtime(), api_actor(), case_no, trigger=data["trigger"],
+                                    reason=data.get("reason"), matches=lambda version: tags.contains(str(version)),
+                                    now=now())
+    event = api_views.fired_event(runtime(), result)
     # The system may advance the case right after the step (the automatic fulfilment check): the ETag and
     # `version` name the case as it stands now, so the next If-Match is not stale at once.
     with runtime().uow(read_only=True) as uow:

@@ -7,8 +7,8 @@ from io import BytesIO
 from flask import Blueprint, jsonify, request, send_file
 
 from repair.readmodels import api as api_views
-from repair.services.setup.runtime import local_now
 from repair.services.security import log as security_log
+from repair.services.setup.runtime import local_now
 from repair.web.api_auth import api_actor, require_token
 from repair.web.api_common import page_args, paged
 from repair.web.context import runtime

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from repair.domain.errors import NotFound, ValidationError
+from repair.errors import NotFound, ValidationError
+from repair.services.cases.verbs import local_date
 from repair.services.exchange.recognition import parse_recognition, portal_of, recognise
 from repair.services.setup.runtime import local_now
-from repair.services.cases.verbs import local_date
 from repair.web import problems
 from repair.web.api_auth import api_actor, require_token
 from repair.web.context import runtime

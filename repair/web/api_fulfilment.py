@@ -15,9 +15,13 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import select
 
-from repair.domain.errors import NotFound, TransitionRefused, ValidationError
-from repair.readmodels.api import may_see
-from repair.services.cases.fulfilment_check import case_checks, case_evidence_view, check_records, supplement_reason
+from repair.errors import NotFound, TransitionRefused, ValidationError
+from repair.services.cases.fulfilment_check import (
+    case_checks,
+    case_evidence_view,
+    check_records,
+    supplement_reason,
+)
 from repair.services.exchange.imports import record_fulfilment
 from repair.services.exchange.prefill import prefill_application
 from repair.store.models import Case
@@ -74,7 +78,7 @@ def case_fulfilment(case_no: str):
     with runtime().uow(read_only=True) as uow:
         case = uow.session.execute(select(Case.id, Case.department_code, Case.uscc, Case.state)
                                    .where(Case.case_no == case_no)).first()
-        if case is None or not may_see(actor, case.department_code, case.uscc):
+        if case is None or not actor.may_see(case.department_code, case.uscc):
             return problem(404, "not-found", NOT_FOUND, f"案件不存在 / no case {case_no!r}")
         return jsonify(case_no=case_no, state=case.state, checks=case_checks(uow, case.id),
                        evidence=case_evidence_view(uow, case.id), supplement_reason=supplement_reason(uow, case.id))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from repair.domain.errors import SealError
-from repair.seal.formats import verify_document
+from repair.errors import SealError
+from repair.services.seals.verification import verify_document
 from repair.web.api_common import problem
 from repair.web.context import runtime
 

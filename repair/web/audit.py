@@ -10,12 +10,11 @@ from io import BytesIO
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from sqlalchemy import func, select
 
-from repair.domain.errors import DomainError, NotFound, ValidationError
+from repair.errors import DomainError, NotFound, ValidationError
+from repair.services.audit import compliance, replay
 from repair.services.audit import reports as audit_reports
-from repair.services.audit import compliance
-from repair.services.audit import replay
-from repair.services.setup.runtime import local_now
 from repair.services.security import log as security_log
+from repair.services.setup.runtime import local_now
 from repair.store.models import CaseEvent
 from repair.web.auth import client_ip, current_actor, require_roles
 from repair.web.context import runtime

@@ -13,18 +13,17 @@ import secrets
 from collections.abc import Callable
 from functools import wraps
 
-from flask import (Blueprint, Flask, abort, flash, g, redirect, render_template, request,
-                   session, url_for)
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import BuildError
 
 from repair.config import Settings
 from repair.domain.actors import Actor
-from repair.domain.errors import AuthenticationFailed, RateLimited, SessionEnded
 from repair.domain.roles import ROLES, role_title
-from repair.services.setup.runtime import local_now
+from repair.errors import AuthenticationFailed, RateLimited, SessionEnded
 from repair.services.security import sessions
 from repair.services.security.signin import PENDING_LIFETIME, sign_in
+from repair.services.setup.runtime import local_now
 from repair.web.context import runtime
 from repair.web.hardening import safe_next
 

@@ -6,11 +6,11 @@ from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
-from repair.domain.errors import DomainError, NotFound
+from repair.errors import DomainError, NotFound
 from repair.services.documents import deliveries
 from repair.services.documents.issuing import document_for
-from repair.services.setup.runtime import local_now
 from repair.services.security import log as security_log
+from repair.services.setup.runtime import local_now
 from repair.web.auth import client_ip, current_actor, require_roles
 from repair.web.context import runtime
 

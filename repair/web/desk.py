@@ -6,15 +6,22 @@ from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
-from repair.domain.errors import (ConcurrencyConflict, DomainError, NotFound, TransitionRefused,
-                                  UnknownTrigger, ValidationError)
+from repair.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    NotFound,
+    TransitionRefused,
+    UnknownTrigger,
+    ValidationError,
+)
 from repair.readmodels import desk as desk_service
 from repair.readmodels.case_page import case_page, upload_file
+from repair.services.cases import desk_actions
 from repair.services.setup.runtime import local_now
 from repair.web.auth import current_actor, require_roles
-from repair.web.i18n import gettext as _
 from repair.web.context import runtime
 from repair.web.hardening import bounded_int, safe_next
+from repair.web.i18n import gettext as _
 
 bp = Blueprint("desk", __name__, url_prefix="/desk", static_folder="static/desk", static_url_path="/static")
 
@@ -74,7 +81,7 @@ def fire(case_no: str):
     if not (version.isascii() and version.isdigit() and len(version) <= 9):
         return _show(case_no, error=_("页面缺少案件版本，请刷新后重试"), status=422)
     try:
-        result = desk_service.act(runtime(), case_no, trigger, actor=current_actor(), now=local_now(),
+        result = desk_actions.act(runtime(), case_no, trigger, actor=current_actor(), now=local_now(),
                                   reason=request.form.get("reason"), expected_version=int(version))
     except NotFound:
         abort(404)
@@ -98,7 +105,7 @@ def assign():
     target = back if back.startswith("/desk/") and safe_next(back) else url_for(".index")
     try:
         with runtime().uow() as uow:
-            changed = desk_service.assign_cases(uow, request.form.getlist("case_no"),
+            changed = desk_actions.assign_cases(uow, request.form.getlist("case_no"),
                                                 request.form.get("assignee"), current_actor(), local_now())
     except NotFound:
         abort(404)

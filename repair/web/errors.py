@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-MESSAGES = {400: "请求有误", 403: "无权访问", 404: "页面不存在", 405: "不支持的请求方式", 409: "操作冲突",
-            413: "上传内容过大", 422: "输入内容有误", 429: "请求过于频繁，请稍后再试", 500: "系统内部错误"}
+from repair.web.problems import MESSAGES, problem
 
 
 def register(app: Flask) -> None:
@@ -34,6 +33,4 @@ def _is_api() -> bool:
 
 
 def _api_problem(code: int, title: str, headers: dict):
-    from repair.web.problems import problem  # problems imports MESSAGES from this module
-
     return problem(code, f"http-{code}", title, headers=headers)

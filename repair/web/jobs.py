@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
-from repair.domain.errors import DomainError
+from repair.errors import DomainError
 from repair.services.jobs import job_counts, list_jobs, retry_job
 from repair.services.jobs.queue import mode
 from repair.services.setup.runtime import local_now

@@ -164,13 +164,12 @@ SCHEMAS = {
 ERRORS = {
     "400": "请求有误：请求体不是 JSON 对象、JSON 嵌套超过 32 层、含控制字符或未分配字符、参数越界 / "
            "malformed: not a JSON object, nested deeper than 32, refused characters, or parameters out of range",
-    "413": "请求体超过 1 MB / body larger than 1 MB",
     "401": "未认证：缺少、无效或过期的令牌 / missing, invalid or expired token",
     "403": "角色无权执行 / role not allowed (auditors on every write)",
     "404": "不存在或不在可见范围内 / not found or outside the actor's scope",
     "409": "冲突：当前不能执行（failed 列出原因）、被并发修改抢先或文书尚未制作完成 / "
            "refused now (see failed), lost a race, or the document is not produced yet",
-    "413": "文件过大 / the upload is too large",
+    "413": "请求体超过 1 MB 或上传文件过大 / body larger than 1 MB, or the upload too large",
     "412": "If-Match 与案件当前版本不符 / If-Match does not match the case's version",
     "422": "输入有误（errors 列出字段）/ invalid input (see errors)",
     "428": "缺少 If-Match / If-Match required",

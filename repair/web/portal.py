@@ -11,17 +11,17 @@ from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
-from repair.domain.errors import (ConcurrencyConflict, NotEligible, NotFound, TransitionRefused,
-                                  ValidationError)
+from repair.errors import ConcurrencyConflict, NotEligible, NotFound, TransitionRefused, ValidationError
 from repair.readmodels import portal
+from repair.services.cases import applications
 from repair.services.cases.verbs import local_date
+from repair.services.documents.uploads import MAX_UPLOAD_BYTES, IncomingFile, upload_for
 from repair.services.exchange.prefill import CONTACT_FIELDS, contact_errors, merge_contact
 from repair.services.setup.runtime import local_now
-from repair.services.documents.uploads import MAX_UPLOAD_BYTES, IncomingFile, upload_for
 from repair.web.auth import current_actor, require_roles
-from repair.web.i18n import current_language
 from repair.web.context import runtime
 from repair.web.hardening import bounded_int
+from repair.web.i18n import current_language
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -73,11 +73,11 @@ def apply(record_id: int):
     signed = request.form.get("commitment") == "1"
     errors = {key: message(text) for key, text in contact_errors(contact).items()}
     if not signed:
-        errors["commitment"] = message(portal.COMMITMENT_REQUIRED)
+        errors["commitment"] = message(applications.COMMITMENT_REQUIRED)
     status = 422
     if not errors:
         try:
-            result = portal.apply(runtime(), record_id, current_actor(), now=local_now(),
+            result = applications.apply(runtime(), record_id, current_actor(), now=local_now(),
                                   commitment_signed=signed, contact=contact, files=_files())
         except NotFound:
             abort(404)
@@ -122,7 +122,7 @@ def case(case_no: str):
 def supplement(case_no: str):
     """Answer a request for supplementary materials with uploads."""
     try:
-        portal.answer_supplement(runtime(), case_no, current_actor(), now=local_now(), files=_files(),
+        applications.answer_supplement(runtime(), case_no, current_actor(), now=local_now(), files=_files(),
                                  note=request.form.get("note"), expected_version=_version())
     except NotFound:
         abort(404)
@@ -138,7 +138,7 @@ def supplement(case_no: str):
 def withdraw(case_no: str):
     """Withdraw the application, with a reason."""
     try:
-        portal.withdraw(runtime(), case_no, current_actor(), now=local_now(),
+        applications.withdraw(runtime(), case_no, current_actor(), now=local_now(),
                         reason=request.form.get("reason", ""), expected_version=_version())
     except NotFound:
         abort(404)

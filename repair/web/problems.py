@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
-from repair.web.errors import MESSAGES
+MESSAGES = {400: "请求有误", 403: "无权访问", 404: "页面不存在", 405: "不支持的请求方式", 409: "操作冲突",
+            413: "上传内容过大", 422: "输入内容有误", 429: "请求过于频繁，请稍后再试", 500: "系统内部错误"}
+"""The Chinese title of each HTTP status, for error pages and problem documents alike."""
 
 PROBLEM_MIME = "application/problem+json"
 TYPE_PREFIX = "urn:repair:problem:"

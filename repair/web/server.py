@@ -19,9 +19,9 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from repair import create_app
+        from repair.web import build_app
 
-        return create_app()
+        return build_app()
 
 
 def _child_exit(_server, worker) -> None:

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from flask import Blueprint, render_template, request
 
-from repair.domain.errors import SealError
-from repair.seal.formats import verify_document
+from repair.errors import SealError
 from repair.seal.report import BEIJING
+from repair.services.seals.verification import verify_document
 from repair.web.context import runtime
 
 bp = Blueprint("verify", __name__)

@@ -53,11 +53,13 @@ def seed(settings: Settings) -> dict:
     runtime = Runtime(settings)
     try:
         with runtime.uow() as uow:
-            uow.session.add(Department(code="FGW", name="区发展改革委", channel="ndrc"))
-            uow.session.flush()
+            if uow.session.get(Department, "FGW") is None:  # `repair init` adds those of departments.yaml
+                uow.session.add(Department(code="FGW", name="区发展改革委", channel="ndrc"))
+                uow.session.flush()
             moment = local_now().replace(tzinfo=None)
             record = Record(kind="administrative_penalty", authority_code="FGW",
-                            decision_no="沪浦发改罚〔2026〕501号", uscc=USCC, party_name="上海示例贸易有限公司", channel="ndrc", tier="general", sector=None,
+                            decision_no="沪浦发改罚〔2026〕501号", uscc=USCC, party_name="上海示例贸易有限公司",
+                            channel="ndrc", tier="general", sector=None,
                             decided_on=decided, published_on=decided + timedelta(days=7), penalty_types="罚款",
                             fine_amount=Decimal("5000.00"), legal_basis="《中华人民共和国价格法》第四十二条",
                             facts="未按规定明码标价", status="published", created_at=moment, updated_at=moment)

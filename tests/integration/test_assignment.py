@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select, update
 
-from repair.domain.errors import NotFound, TransitionRefused, ValidationError
+from repair.errors import NotFound, TransitionRefused, ValidationError
 from repair.services.audit.integrity import verify_history
-from repair.readmodels.desk import assign_cases
+from repair.services.cases.desk_actions import assign_cases
 from repair.store.models import Case, CaseEvent, User
 from tests.conftest import actor, at
 

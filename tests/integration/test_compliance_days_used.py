@@ -4,11 +4,11 @@ that fills them for clocks met before the column existed."""
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import select, update
 
-import pytest
 from repair.domain.actors import Actor
 from repair.services.calendar.overrides import calendar_for, load_overrides
 from repair.store import migrate
@@ -79,7 +79,10 @@ def test_calendar_data_loaded_after_clocks_were_met_recounts_them(world, timelin
 
 
 def test_migration_fills_the_clocks_met_before_it(world, timelines):
-    before = [(c.id, c.days_used) for c in met_clocks(world)]
+    # Going down past the calendar layers drops 2027's official schedule, so after the way back up 2027 is an
+    # estimated year again: the migration fills every clock but those reaching into it (counted when loaded).
+    before = [(c.id, None if c.met_on.year >= 2027 else c.days_used) for c in met_clocks(world)]
+    assert sum(used is None for _, used in before) == 2
     world.dispose()
     engine = make_engine(world.settings.database_url)
     config = migrate.alembic_config()

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from repair.domain.actors import Actor
-from repair.services.calendar.overrides import load_overrides
 from repair.services.audit.compliance import compliance_figures
-from repair.readmodels.desk import assign_cases
+from repair.services.calendar.overrides import load_overrides
+from repair.services.cases.desk_actions import assign_cases
 from tests.conftest import at
 
 START, END, TODAY = date(2026, 9, 1), date(2027, 1, 31), date(2027, 1, 15)
@@ -48,10 +49,11 @@ def build_timelines(world, make_case, fire) -> dict[str, str]:
     run("D", "2026-11-02", [("accept", "fgw_officer", "2026-11-03")])
     # E: National Day: submitted 09-30, accepted on the make-up Saturday 10-10 (its due day), withdrawn 10-13.
     run("E", "2026-09-30", [("accept", "fgw_officer", "2026-10-10"), ("withdraw", "ent", "2026-10-13", "暂不申请")])
-    # F: provisional 2027 due dates, recomputed when 2027 is loaded on 12-29, then decided 2027-01-08.
+    # F: provisional 2027 due dates, recomputed when 2027's official schedule is loaded on 12-29, then decided 2027-01-08.
     run("F", "2026-12-24", [("accept", "fgw_officer", "2026-12-28")])
     with world.uow() as uow:
-        load_overrides(world, uow, CSV_2027, actor=Actor("admin", "admin"), now=at("2026-12-29"))
+        load_overrides(world, uow, CSV_2027, actor=Actor("admin", "admin"), now=at("2026-12-29"),
+                       official_year=2027)
     for trigger, who, day in (("confirm_fulfilment", "fgw_officer", "2027-01-05"),
                               ("grant", "fgw_reviewer", "2027-01-08")):
         fire(cases["F"], trigger, who, at(day))
@@ -143,7 +145,7 @@ def test_recomputed_provisional_case_counts_on_time(world, timelines):
 
 
 def test_bad_period_is_refused(world):
-    from repair.domain.errors import ValidationError
+    from repair.errors import ValidationError
 
     with pytest.raises(ValidationError) as refused:
         figures(world, start=date(2026, 12, 1), end=date(2026, 11, 1))

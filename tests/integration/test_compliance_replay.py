@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from repair.domain.errors import NotFound
+from repair.errors import NotFound
 from repair.services.audit.replay import case_timeline
 from tests.integration.test_compliance_figures import TODAY, build_timelines
 

@@ -120,4 +120,4 @@ def test_department_filter_and_bad_dates(report, timelines, cli_env, tmp_path):
     assert {r["department"] for r in data["rows"]} == {"SCJG"} and data["drift"] == []
     result = CliRunner().invoke(repair.cli.cli, ["audit", "report", "--from", "2026-13-01", "--to", "2027-01-31",
                                                  "--format", "json", "--out", str(tmp_path / "x.json")])
-    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+    assert result.exit_code == 2 and "日期不存在 / no such date '2026-13-01'" in result.output

@@ -14,7 +14,7 @@ WORKERS = 6
 def _fire_in_process(settings, case_no, barrier, results):
     # Each process builds its own runtime (engine, pool), as separate CLI or web processes would.
     from repair.domain.actors import Actor
-    from repair.domain.errors import ConcurrencyConflict, TransitionRefused
+    from repair.errors import ConcurrencyConflict, TransitionRefused
     from repair.services.cases.verbs import fire
     from repair.services.setup.runtime import Runtime
 

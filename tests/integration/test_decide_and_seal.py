@@ -4,7 +4,7 @@
 import pytest
 
 from repair.domain.actors import Actor
-from repair.domain.errors import TransitionRefused, UnknownTrigger
+from repair.errors import TransitionRefused, UnknownTrigger
 from repair.services.cases.verbs import fire as fire_service
 from repair.store.models import Record
 from tests.conftest import at

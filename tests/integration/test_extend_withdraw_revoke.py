@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from repair.domain.errors import TransitionRefused, ValidationError
+from repair.errors import TransitionRefused, ValidationError
 from repair.store.models import Extension, Record
 from tests.conftest import at
 

@@ -11,11 +11,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, select
 
-from repair.domain.errors import TransitionRefused
+from repair.errors import TransitionRefused
 from repair.services.cases import fulfilment_check as check_module
 from repair.services.cases.evidence import current_evidence
-from repair.services.cases.fulfilment_check import (AUTO_REASON, after_step, case_checks, check_fulfilment,
-                                              check_records, supplement_reason)
+from repair.services.cases.fulfilment_check import (
+    AUTO_REASON,
+    after_step,
+    case_checks,
+    check_fulfilment,
+    check_records,
+    supplement_reason,
+)
 from repair.services.exchange.imports import import_fulfilment, record_fulfilment
 from repair.store.evidence_models import CaseEvidence, FulfilmentCheck
 from repair.store.models import Case, CaseEvent, Fulfilment

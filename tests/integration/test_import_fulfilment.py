@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from repair.domain.actors import SYSTEM_ACTOR
-from repair.domain.errors import NotFound, TransitionRefused, ValidationError
+from repair.errors import NotFound, TransitionRefused, ValidationError
 from repair.exchange.validation import FULFILMENT_FIELDS
 from repair.services.cases.facts import fulfilment_of
 from repair.services.exchange.imports import import_fulfilment, record_fulfilment

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from sqlalchemy import text
 
-from repair.readmodels.desk import assign_cases
+from repair.services.cases.desk_actions import assign_cases
 from repair.services.cluster.blobs import blob_store
 from repair.services.documents.uploads import IncomingFile, add_uploads
 from tests.conftest import actor, at

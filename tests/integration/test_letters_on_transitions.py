@@ -5,7 +5,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from repair.domain.errors import ValidationError
+from repair.errors import ValidationError
 from repair.seal import verify_pdf
 from repair.services.cluster.blobs import blob_store
 from repair.services.documents.issuing import correct_document, document_pdf, produce, read_blob

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from repair.config import CHECKOUT
-from repair.domain.errors import DomainError, LetterError
+from repair.errors import DomainError, LetterError
 from repair.letters import prerequisites, render_html, render_pdf, sample_context
 from repair.letters.render import LocalFileFetcher
 

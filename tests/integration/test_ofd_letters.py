@@ -10,7 +10,7 @@ import pytest
 from asn1crypto import x509
 
 from repair.config import load_settings
-from repair.domain.errors import SealError
+from repair.errors import SealError
 from repair.letters import render_pdf, sample_context
 from repair.ofd import ofd_text, render_ofd, verify_ofd
 from repair.seal.sm2 import ensure_sm2_pki, load_sm2_signer
@@ -76,7 +76,7 @@ def test_package_has_the_standard_layout_and_text_as_text(sealed, letter):
     assert b"<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>" in parts["Doc_0/Document.xml"]
     assert b'Type="Stamp"' in parts[f"Doc_0/Annots/Page_{letter.seal_anchor.page_index}/Annotation.xml"]
     text = "".join(ofd_text(sealed))
-    assert "行政处罚决定书" in text and "沪X应急罚〔2026〕112号" in text
+    assert "行政处罚决定书" in text and sample_context("penalty_decision")["doc_number"] in text
 
 
 def test_genuine_ofd_verifies(settings, sealed):

@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
-from repair.domain.errors import TransitionRefused
+from repair.errors import TransitionRefused
 from repair.seal import verify_pdf
 from repair.services.documents import deliveries
 from repair.services.documents.issuing import document_pdf

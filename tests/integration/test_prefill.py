@@ -2,9 +2,14 @@
 
 import pytest
 
-from repair.domain.errors import NotFound, ValidationError
-from repair.services.exchange.prefill import (CORRECTED, check_contact, contact_errors, merge_contact,
-                                     prefill_application)
+from repair.errors import NotFound, ValidationError
+from repair.services.exchange.prefill import (
+    CORRECTED,
+    check_contact,
+    contact_errors,
+    merge_contact,
+    prefill_application,
+)
 from repair.store.models import Enterprise
 from tests.conftest import USCC, actor
 

@@ -12,7 +12,7 @@ from asn1crypto import crl, ocsp
 from werkzeug.serving import make_server
 
 from repair.config import load_settings
-from repair.domain.errors import SealError
+from repair.errors import SealError
 from repair.letters import render_pdf, sample_context
 from repair.seal import ensure_development_pki, revoke_department_key, seal_pdf, verify_pdf
 from repair.seal.authority import TimeStampRejection, development_authority, wsgi_app

@@ -8,13 +8,13 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography import x509
 from pypdf import PdfReader
 
 from repair.config import load_settings
-from repair.domain.errors import SealError, ValidationError
+from repair.errors import SealError, ValidationError
 from repair.letters import render_pdf, sample_context
 from repair.seal import ensure_development_pki, load_signer, seal_pdf, verify_pdf
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from repair.domain.errors import NotEligible, TransitionRefused
+from repair.errors import NotEligible, TransitionRefused
 from repair.services.cases.verbs import submit_application
 from tests.conftest import actor, at
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from repair.config import CHECKOUT, load_settings
+from repair.services.exchange.delivery import run_once
 from repair.services.setup.runtime import local_now
 from repair.store.sync_models import OutboxMessage
-from repair.services.exchange.delivery import run_once
 from tests.fakeportal import FakePortal, conclude
 
 CLI = "import sys; from repair.cli import main; sys.exit(main(sys.argv[1:]))"

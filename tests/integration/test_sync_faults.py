@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from repair.config import PortalConfig
 from repair.domain.actors import Actor
-from repair.domain.errors import TransitionRefused
+from repair.errors import TransitionRefused
 from repair.services.cases.history import utc_naive
-from repair.services.setup.runtime import Runtime
+from repair.services.exchange.delivery import run_once
 from repair.services.exchange.sync import outbox_rows, requeue_dead_letter
+from repair.services.setup.runtime import Runtime
 from repair.store.sync_models import OutboxMessage
 from repair.sync.adapters import HttpAdapter, Message
-from repair.services.exchange.delivery import run_once
 from tests.conftest import at
 from tests.fakeportal import FakePortal, closed_port, conclude
 

@@ -7,9 +7,9 @@ import random
 import pytest
 from sqlalchemy import select
 
-from repair.domain.errors import ConcurrencyConflict
-from repair.store.sync_models import OutboxMessage
+from repair.errors import ConcurrencyConflict
 from repair.services.exchange.delivery import backoff_delay, run_once
+from repair.store.sync_models import OutboxMessage
 from tests.conftest import at
 from tests.fakeportal import conclude
 

@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 from repair.config import CHECKOUT, PortalConfig
-from repair.services.exchange.sync import portal_adapters, reconcile
 from repair.services.exchange.delivery import run_once
+from repair.services.exchange.sync import portal_adapters, reconcile
 from tests.conftest import at
 from tests.fakeportal import FakePortal, conclude
 

@@ -4,11 +4,17 @@ import hashlib
 
 import pytest
 
-from repair.domain.errors import NotFound, ValidationError
+from repair.errors import NotFound, ValidationError
 from repair.services.cluster.blobs import blob_store
 from repair.services.documents.issuing import read_blob
-from repair.services.documents.uploads import (MAX_UPLOAD_BYTES, IncomingFile, add_uploads, check_files, sniff,
-                                     upload_for)
+from repair.services.documents.uploads import (
+    MAX_UPLOAD_BYTES,
+    IncomingFile,
+    add_uploads,
+    check_files,
+    sniff,
+    upload_for,
+)
 from tests.conftest import actor
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"

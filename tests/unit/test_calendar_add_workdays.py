@@ -6,7 +6,7 @@ import chinese_calendar
 import pytest
 
 from repair.calendar import WorkCalendar
-from repair.domain.errors import ValidationError
+from repair.errors import ValidationError
 
 CAL = WorkCalendar()
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from repair.calendar import DayOverride, WorkCalendar, check_schedule, parse_overrides_csv
-from repair.domain.errors import CalendarDataError
+from repair.errors import CalendarDataError
 
 # Invented 2027 schedule for tests only (the State Council had not published 2027 when this was written).
 CSV_2027 = """\ufeffdate,kind,name

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from repair.calendar import DayOverride, WorkCalendar
+from repair.calendar import DayOverride, OfficialSchedule, WorkCalendar
 from repair.domain.clocks import days_used
 
 CALENDAR = WorkCalendar()
@@ -26,8 +26,10 @@ def test_a_span_into_an_estimated_year_is_left_uncounted_until_its_data_is_loade
     started, met = date(year - 1, 12, 28), date(year, 1, 6)
     assert days_used(CALENDAR, "workdays", started, met, 0) is None
     assert days_used(CALENDAR, "workdays", started, date(year - 1, 12, 31), 0) is not None
-    loaded = WorkCalendar([DayOverride(date(year, 1, 1), "holiday", "元旦"),
-                           DayOverride(date(year, 1, 2), "holiday", "元旦")])
+    new_year = (DayOverride(date(year, 1, 1), "holiday", "元旦"), DayOverride(date(year, 1, 2), "holiday", "元旦"))
+    # Overrides alone leave the year estimated; its whole official schedule makes it known.
+    assert days_used(WorkCalendar(new_year), "workdays", started, met, 0) is None
+    loaded = WorkCalendar(schedules=[OfficialSchedule(year, new_year)])
     expected = loaded.count_workdays(started, met)
     assert days_used(loaded, "workdays", started, met, 0) == expected
     assert days_used(loaded, "days", started, met, 0) == 9

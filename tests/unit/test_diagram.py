@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from repair.domain.diagram import CURRENT_CLASS, mermaid
-from repair.domain.errors import ValidationError
 from repair.domain.workflow import Workflow
 from repair.domain.workflow_load import load_workflows
+from repair.errors import ValidationError
 
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
 NAMES = sorted(p.stem for p in WORKFLOWS_DIR.glob("*.yaml"))

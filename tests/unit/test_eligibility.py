@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from repair.domain.eligibility import EligibilityInput, assess
-from repair.domain.errors import ValidationError
 from repair.domain.rules import get_regime, publicity_window
+from repair.errors import ValidationError
 
 CODES = ("min_publicity_reached", "not_expired", "kind_repairable", "obligations_fulfilled",
          "commitment_signed",

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from repair.domain.errors import ValidationError
+from repair.errors import ValidationError
 from repair.exchange.formats import RawRow, check_header, detect_format, read_table
 from repair.exchange.validation import FULFILMENT_FIELDS, RECORD_FIELDS, FulfilmentRules, RecordRules
 

@@ -7,9 +7,9 @@ from importlib import resources
 
 import pytest
 
-from repair.domain.errors import RegimeConfigError, ValidationError
 from repair.domain.regimes import TIERS, default_catalog, load_catalog
 from repair.domain.rules import applicable_window, favourable_regime, publicity_window, regime_in_force
+from repair.errors import RegimeConfigError, ValidationError
 
 
 @pytest.mark.parametrize("channel, day, regime_id", [

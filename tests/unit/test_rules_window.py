@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from repair.domain.errors import ValidationError
 from repair.domain.rules import add_months, format_months, get_regime, publicity_window
+from repair.errors import ValidationError
 
 DECIDED = date(2026, 11, 30)
 PUBLISHED = date(2026, 12, 15)  # SAMR periods run from here, NDRC periods from DECIDED

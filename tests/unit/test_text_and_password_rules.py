@@ -4,11 +4,11 @@ from datetime import datetime
 
 import pytest
 
-from repair.domain.errors import UnsafeInput
 from repair.domain.history import GENESIS
 from repair.domain.passwords import policy_problems
 from repair.domain.seclog import SecurityFacts, chain_hash, chain_problems
 from repair.domain.text import clean_text, first_unsafe
+from repair.errors import UnsafeInput
 
 
 @pytest.mark.parametrize("value, multiline, bad", [

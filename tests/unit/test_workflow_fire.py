@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from repair.domain.errors import TransitionRefused, UnknownTrigger, ValidationError
 from repair.domain.guards import CaseFacts
 from repair.domain.workflow import Workflow
 from repair.domain.workflow_load import load_workflows
+from repair.errors import TransitionRefused, UnknownTrigger, ValidationError
 
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
 LETTER_KEYS = ("penalty_decision", "rights_notice", "acceptance_notice", "refusal_notice",

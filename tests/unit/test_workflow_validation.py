@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from repair.domain.errors import WorkflowConfigError
 from repair.domain.workflow_load import load_workflow
+from repair.errors import WorkflowConfigError
 
 
 def base() -> dict:

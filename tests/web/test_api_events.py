@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import update
 
 from repair.seal import verify_pdf
-from repair.readmodels import api as api_views
+from repair.services.cases import api_actions
 from repair.store.models import Case
 from tests.conftest import at
 from tests.web.test_api_support import api, assert_problem, etag  # noqa: F401  (api is a fixture)
@@ -105,14 +105,14 @@ def test_invalid_input_is_422_with_the_field(api, make_case, show, body, field):
 
 def test_lost_race_after_the_check_is_409(api, make_case, show, monkeypatch):
     case_no = make_case()
-    real_fire = api_views.fire
+    real_fire = api_actions.fire
 
     def racing(runtime, uow, *args, **kwargs):
         # Another writer wins between the If-Match check and the firing: the version moves under our feet.
         uow.connection.execute(update(Case).where(Case.case_no == case_no).values(version=Case.version + 1))
         return real_fire(runtime, uow, *args, **kwargs)
 
-    monkeypatch.setattr(api_views, "fire", racing)
+    monkeypatch.setattr(api_actions, "fire", racing)
     response = post_event(api, case_no, "fgw_officer", "accept", 1)
     assert "版本已变为 2" in assert_problem(response, 409, "concurrent-change")["detail"]
     assert state_of(show, case_no) == ("submitted", 1, 1)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, update
 
 from repair import create_app
-from repair.services.security.tokens import token_digest
+from repair.services.security.sessions import digest as token_digest
 from repair.services.security.users import add_user
 from repair.store.models import ApiToken, LoginAttempt, User
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
-from io import BytesIO
 from sqlalchemy import update
 
 from repair.store.models import CaseEvent

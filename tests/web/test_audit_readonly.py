@@ -17,8 +17,8 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # The auditor's own credentials: signing in (both steps), out, tokens and their own password.
 OWN_SESSION = {"auth.login", "auth.logout", "api_auth.create_token", "api_auth.delete_token",
                "account.second_factor", "account.enrol", "account.password"}
-# Open to everyone by design and writing nothing: the public verification of an uploaded PDF.
-PUBLIC = {"verify.verify": {422}}
+# Open to everyone by design and writing nothing: the public verification of an uploaded PDF or OFD (page, API).
+PUBLIC = {"verify.verify": {422}, "api.verification.verify": {422}}
 
 
 # Using a bearer token stamps its last use: bookkeeping of the auditor's own credential, not data.

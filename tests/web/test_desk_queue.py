@@ -52,7 +52,7 @@ def test_filters_state_workflow_assignee_and_overdue(web, world, login, make_cas
     fire(checked, "accept", "fgw_officer", at("2026-11-25"))
     mine = make_case(when=at("2026-11-25"))
     with world.uow() as uow:
-        from repair.readmodels.desk import assign_cases
+        from repair.services.cases.desk_actions import assign_cases
 
         assign_cases(uow, [mine], "fgw_officer", actor("fgw_reviewer"), now)
         assign_cases(uow, [late], "fgw_officer2", actor("fgw_reviewer"), now)

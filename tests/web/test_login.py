@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 
 import repair.web.auth
 from repair import create_app
-from repair.services.setup.runtime import local_now
 from repair.services.security.users import add_user
+from repair.services.setup.runtime import local_now
 from repair.store.models import LoginAttempt, User
 from repair.web.auth import require_roles
 

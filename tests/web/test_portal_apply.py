@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+import repair.services.cases.applications
 import repair.web.portal
 from repair.services.documents.issuing import read_blob
 from repair.services.documents.uploads import MAX_UPLOAD_BYTES
@@ -91,7 +92,7 @@ def test_bad_contact_is_explained_next_to_the_field_and_kept(web, login, make_re
 def test_uploads_are_judged_by_content_and_size(web, login, make_record, registered, world, name, content,
                                                 expected, monkeypatch):
     # Documents are not rendered here: this test is about the upload check alone.
-    monkeypatch.setattr(repair.readmodels.portal, "produce_documents", lambda *a, **k: [])
+    monkeypatch.setattr(repair.services.cases.applications, "produce_documents", lambda *a, **k: [])
     record_id = make_record()
     client = login("ent")
     page = client.get(f"/portal/records/{record_id}/apply").get_data(as_text=True)

@@ -36,7 +36,7 @@ def test_progress_shows_stage_timeline_and_working_days_left(web, login, make_ca
     assert deadline_cell(page, "decision") == "剩余 4 个工作日"
     # Feedback: 10 WD from 2026-11-20 -> due 2026-12-04; 6 working days remain after 2026-11-26.
     assert deadline_cell(page, "feedback") == "剩余 6 个工作日"
-    assert 'data-stage="acceptance"' not in page  # met on acceptance
+    assert deadline_cell(page, "acceptance") == "按时完成（2026-11-23）"  # met on acceptance, in time
 
 
 def test_overdue_deadline_is_shown_as_such(web, login, make_case):

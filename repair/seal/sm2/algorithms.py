@@ -11,7 +11,7 @@ from tongsuopy.crypto import hashes, serialization
 from tongsuopy.crypto.asymciphers import ec
 from tongsuopy.crypto.exceptions import InvalidSignature
 
-from repair.domain.errors import SealError
+from repair.errors import SealError
 
 OID_SM2_CURVE = "1.2.156.10197.1.301"
 OID_SM2_WITH_SM3 = "1.2.156.10197.1.501"

@@ -19,7 +19,8 @@ from pathlib import Path
 from asn1crypto import keys, pem, x509
 
 from repair.config import Settings
-from repair.domain.errors import SealError
+from repair.errors import SealError
+
 # Same department-code rule and atomic key writes as the EC P-256 development PKI.
 from repair.seal.pki import _check_code, _write_atomically
 from repair.seal.sm2 import algorithms as sm

@@ -19,12 +19,12 @@ For OFD (GB/T 33190 §18) dataHash is the SM3 digest of the signature's Signatur
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from asn1crypto import core
 
-from repair.domain.errors import SealError
+from repair.errors import SealError
 from repair.seal.sm2 import algorithms as sm
 
 SES_VERSION = 4

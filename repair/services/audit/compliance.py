@@ -28,10 +28,25 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import (BigInteger, Column, Date, Integer, MetaData, Table, and_, bindparam, case, cast, extract, func,
-                        literal, or_, select)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+)
 
-from repair.domain.errors import DomainError, ValidationError
+from repair.errors import DomainError, ValidationError
 from repair.services.calendar.overrides import calendar_for
 from repair.store.models import Base
 from repair.store.uow import UnitOfWork

@@ -16,9 +16,9 @@ from datetime import timezone
 from sqlalchemy import bindparam, select
 
 from repair.blobs.base import BlobCorrupt, BlobMissing
-from repair.domain.errors import NotFound
 from repair.domain.history import EventFacts, StoredEvent, chain_problems
 from repair.domain.integrity import ReplayEvent, row_problems
+from repair.errors import NotFound
 from repair.services.setup.runtime import LOCAL_TZ
 from repair.store.models import Base
 from repair.store.uow import UnitOfWork

@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 
 from repair.domain.clocks import shown_status
-from repair.domain.errors import NotFound
+from repair.errors import NotFound
 from repair.services.calendar.overrides import calendar_for
 from repair.services.setup.runtime import LOCAL_TZ
 from repair.store.models import Case, CaseEvent, Deadline, Extension, Suspension

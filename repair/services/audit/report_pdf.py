@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from repair.config import Settings
-from repair.domain.errors import LetterError
+from repair.errors import LetterError
 from repair.letters.environment import letters_environment
 from repair.letters.prerequisites import require_prerequisites
 from repair.letters.render import LocalFileFetcher, RenderedLetter, font_configuration

@@ -10,11 +10,11 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
-from repair.domain.errors import ValidationError
-from repair.services.audit.integrity import verify_all
-from repair.services.calendar.overrides import calendar_for
+from repair.errors import ValidationError
 from repair.services.audit.compliance import compliance_figures
+from repair.services.audit.integrity import verify_all
 from repair.services.audit.replay import local_day
+from repair.services.calendar.overrides import calendar_for
 from repair.services.setup.runtime import LOCAL_TZ
 from repair.store.models import Case, CaseEvent, Department
 from repair.store.uow import UnitOfWork

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, union_all
 from repair.calendar import DayOverride, WorkCalendar, parse_overrides_csv
 from repair.calendar.layers import OfficialSchedule, check_schedule
 from repair.domain.actors import Actor
-from repair.domain.errors import TransitionRefused
+from repair.errors import TransitionRefused
 from repair.services.calendar.recompute import recompute_open
 from repair.store.calendar_models import CalendarOfficialDay, CalendarOfficialYear
 from repair.store.models import CalendarOverride

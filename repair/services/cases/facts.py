@@ -8,12 +8,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from repair.domain.actors import Actor
+from repair.domain.casefile import CaseState
 from repair.domain.eligibility import EligibilityInput, Verdict, assess
 from repair.domain.fulfilment import FulfilmentStatus, assess_fulfilment
 from repair.domain.guards import CaseFacts
 from repair.domain.rules import PublicityWindow, RegimeChoice, applicable_window, get_regime, publicity_window
 from repair.domain.workflow import Workflow
-from repair.domain.casefile import CaseState
 from repair.services.cases.evidence import evidence_drift
 from repair.store.document_models import Delivery, Document
 from repair.store.models import Case, CaseEvent, Fulfilment, Record

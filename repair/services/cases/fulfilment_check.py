@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from repair.domain.actors import SYSTEM, SYSTEM_ACTOR
 from repair.domain.history import utc_naive
-from repair.services.cases.verbs import FireResult, fire
 from repair.services.cases.evidence import current_evidence, pinned_evidence
 from repair.services.cases.facts import fulfilment_of
+from repair.services.cases.verbs import FireResult, fire
 from repair.store.case_repo import load_case
 from repair.store.evidence_models import FulfilmentCheck
 from repair.store.models import Case, Record

@@ -10,16 +10,16 @@ from sqlalchemy import select
 from repair.domain.actors import Actor
 from repair.domain.casefile import CaseState
 from repair.domain.clocks import ClockRun
-from repair.domain.errors import ConcurrencyConflict, NotEligible, NotFound, TransitionRefused
 from repair.domain.history import GENESIS
 from repair.domain.workflow import Workflow
+from repair.errors import ConcurrencyConflict, NotEligible, NotFound, TransitionRefused
 from repair.services.calendar.overrides import calendar_for
-from repair.services.documents.issuing import APPLICANT_DOCUMENTS, reserve_document
 from repair.services.cases.evidence import current_evidence, pin_evidence
 from repair.services.cases.facts import case_facts, eligibility, regime_choice
 from repair.services.cases.history import append_event, utc_naive
-from repair.services.setup.runtime import LOCAL_TZ
+from repair.services.documents.issuing import APPLICANT_DOCUMENTS, reserve_document
 from repair.services.exchange.sync import enqueue_conclusion
+from repair.services.setup.runtime import LOCAL_TZ
 from repair.store.case_repo import insert_case, load_case, save_case, save_deadlines, set_record_status
 from repair.store.counters import next_value
 from repair.store.models import Case, Record

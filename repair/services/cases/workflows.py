@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from repair.domain.errors import NotFound, ValidationError, WorkflowConfigError
 from repair.domain.workflow import Workflow
 from repair.domain.workflow_load import load_workflow, load_workflows
+from repair.errors import NotFound, ValidationError, WorkflowConfigError
 from repair.store.models import WorkflowVersion
 from repair.store.uow import UnitOfWork
 

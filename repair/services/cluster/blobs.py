@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from repair.blobs import BlobStore, FileStore, digest_of_file, open_store
 from repair.blobs.base import BlobCorrupt, verified_chunks
-from repair.domain.errors import ValidationError
+from repair.errors import ValidationError
 
 # Each kind of blob keeps its own folder under the instance with the file store (and shares the table with
 # the PostgreSQL one: the address is the content, so identical bytes are stored once).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from repair.blobs import vault
-from repair.domain.errors import ValidationError
+from repair.errors import ValidationError
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from repair.domain.actors import Actor
-from repair.domain.errors import DomainError
+from repair.errors import DomainError
 from repair.services.setup.runtime import Runtime, local_now
 
 _worker: dict = {}

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from repair.domain.actors import Actor
-from repair.domain.errors import NotFound, TransitionRefused, ValidationError
+from repair.errors import NotFound, TransitionRefused, ValidationError
+from repair.services.cases.facts import PAIRED_KINDS
+from repair.services.cases.history import utc_naive
 from repair.services.cases.verbs import fire, local_date, open_case
 from repair.services.documents.issuing import document_pdf, produce_pending
 from repair.services.jobs.queue import mode as jobs_mode
 from repair.services.jobs.steps import produce_documents
-from repair.services.cases.facts import PAIRED_KINDS
-from repair.services.cases.history import utc_naive
 from repair.store.document_models import Delivery, Document
 from repair.store.models import Case, Record
 from repair.store.uow import UnitOfWork

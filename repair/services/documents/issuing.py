@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, insert, select
 
 from repair.blobs import FileStore
-from repair.domain.errors import NotFound, ValidationError
+from repair.errors import NotFound, ValidationError
 from repair.services.calendar.overrides import calendar_for
 from repair.services.cases.history import utc_naive
 from repair.services.documents.letter_context import SERIES, LetterFacts, build_context, department_profile

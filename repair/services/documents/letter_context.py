@@ -12,10 +12,15 @@ from datetime import date
 from sqlalchemy import select
 
 from repair.domain.departments import DepartmentProfile, load_departments
-from repair.domain.errors import ValidationError
 from repair.domain.rules import regime_in_force
-from repair.letters.content import (RecordData, party_of, penalty_decision_content, record_reference,
-                                    rights_notice_content)
+from repair.errors import ValidationError
+from repair.letters.content import (
+    RecordData,
+    party_of,
+    penalty_decision_content,
+    record_reference,
+    rights_notice_content,
+)
 from repair.letters.wording import PLATFORMS, RECORD_KINDS, money, ymd, ymd_text
 from repair.services.cases.facts import eligibility, penalty_types, regime_choice
 from repair.store.models import Case, Deadline, Department, Enterprise, Fulfilment, Record, User

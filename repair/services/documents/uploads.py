@@ -16,12 +16,12 @@ from sqlalchemy import select
 
 from repair.config import Settings
 from repair.domain.actors import Actor
-from repair.domain.errors import NotFound, ValidationError
-from repair.services.documents.issuing import read_blob, store_blob
+from repair.errors import NotFound, ValidationError
 from repair.services.cases.history import utc_naive
+from repair.services.documents.issuing import read_blob, store_blob
 from repair.store.models import Case
-from repair.store.upload_models import Upload
 from repair.store.uow import UnitOfWork
+from repair.store.upload_models import Upload
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_FILES = 10

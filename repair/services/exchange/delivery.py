@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from repair.domain.actors import SYSTEM_ACTOR
-from repair.domain.errors import ConcurrencyConflict, DomainError
-from repair.services.cases.verbs import fire
+from repair.errors import ConcurrencyConflict, DomainError
 from repair.services.cases.history import utc_naive
+from repair.services.cases.verbs import fire
 from repair.services.exchange.sync import decision_digest, portal_adapters
 from repair.store import outbox
 from repair.sync.adapters import DeliveryFailed, Message, PortalAdapter

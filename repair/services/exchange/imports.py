@@ -19,16 +19,16 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from repair.domain.actors import Actor
-from repair.domain.errors import NotFound, TransitionRefused, ValidationError
+from repair.domain.penalties import parse_tier_map
+from repair.errors import NotFound, TransitionRefused, ValidationError
 from repair.exchange.formats import RawRow, detect_format, file_digest, read_table
 from repair.exchange.fulfilment_import import NO_RECORD, write_fulfilments
 from repair.exchange.records_import import BatchCounts, write_records
-from repair.domain.penalties import parse_tier_map
 from repair.exchange.validation import FULFILMENT_FIELDS, RECORD_COLUMNS, FulfilmentRules, RecordRules, Reject
-from repair.services.cases.verbs import local_date
 from repair.services.cases.fulfilment_check import check_records
-from repair.services.setup.departments import authority_keys
 from repair.services.cases.history import utc_naive
+from repair.services.cases.verbs import local_date
+from repair.services.setup.departments import authority_keys
 from repair.store.import_models import ImportReject, ImportRun
 from repair.store.models import Department
 from repair.store.uow import UnitOfWork

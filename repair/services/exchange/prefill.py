@@ -15,7 +15,7 @@ import re
 from sqlalchemy import select
 
 from repair.domain.actors import Actor
-from repair.domain.errors import NotFound, ValidationError
+from repair.errors import NotFound, ValidationError
 from repair.services.documents.letter_context import KIND_LABELS, TIER_LABELS, money, penalty_summary
 from repair.store.models import Department, Enterprise, Fulfilment, Record
 from repair.store.uow import UnitOfWork

@@ -21,10 +21,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from repair.domain.errors import NotFound, ValidationError
-from repair.services.security.tokens import token_digest
-from repair.services.cases.verbs import local_date
+from repair.errors import NotFound, ValidationError
 from repair.services.cases.history import append_event, utc_naive
+from repair.services.cases.verbs import local_date
+from repair.services.security.sessions import digest as token_digest
 from repair.store.case_repo import load_case, save_case, set_record_status
 from repair.store.models import ApiToken, Case, Record, User
 from repair.store.sync_models import Recognition
@@ -49,7 +49,7 @@ def issue_portal_token(runtime, portal: str, *, days: int, now: datetime) -> tup
     if portal not in portal_names(runtime):
         raise ValidationError(f"未配置的门户 / unknown portal {portal!r}", "portal")
     username = PORTAL_USER_PREFIX + portal
-    local = now.replace(tzinfo=None)  # token times are naive local, as in repair.services.security.tokens
+    local = now.replace(tzinfo=None)  # token times are naive local, as in repair.services.security.sessions
     with runtime.uow() as uow:
         user = uow.session.scalar(select(User).where(User.username == username))
         if user is None:

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from repair.config import PortalConfig
 from repair.domain.actors import Actor
 from repair.domain.casefile import CaseState
-from repair.domain.errors import NotFound, TransitionRefused, ValidationError
+from repair.errors import NotFound, TransitionRefused, ValidationError
 from repair.services.cases.history import utc_naive
+from repair.store import outbox
 from repair.store.document_models import Document
 from repair.store.models import Department, Record
 from repair.store.uow import UnitOfWork
-from repair.store import outbox
 from repair.sync.adapters import DeliveryFailed, PortalAdapter, adapter_for
 from repair.sync.reconcile import Difference, compare
 

@@ -18,7 +18,7 @@ from procrastinate import exceptions as procrastinate_errors
 from procrastinate import sql as procrastinate_sql
 from sqlalchemy import text
 
-from repair.domain.errors import NotFound, ValidationError
+from repair.errors import NotFound, ValidationError
 from repair.services.jobs.tasks import TASKS
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from repair.domain.errors import DomainError
+from repair.errors import DomainError
 from repair.services.jobs.queue import mode, submit
 
 

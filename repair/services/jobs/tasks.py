@@ -75,8 +75,8 @@ def check_fulfilment(runtime, *, case_no: str, cause: str, now: str | None = Non
 
 def deliver_sync(runtime, *, portal: str | None = None) -> str:
     """One delivery pass over the sync outbox (every portal, or one)."""
-    from repair.services.setup.runtime import local_now
     from repair.services.exchange.delivery import run_once
+    from repair.services.setup.runtime import local_now
 
     summary = run_once(runtime, clock=local_now, portal=portal)
     return f"sync: {summary}"

@@ -11,7 +11,7 @@ import procrastinate
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from repair.domain.errors import ConcurrencyConflict, DomainError, ValidationError
+from repair.errors import ConcurrencyConflict, DomainError, ValidationError
 from repair.services.jobs.tasks import PERIODIC, QUEUES, TASKS
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from repair.domain.departments import load_departments
-from repair.domain.errors import SealError, ValidationError
+from repair.errors import SealError, ValidationError
 from repair.services.cluster.keys import push_keys
 from repair.store.models import Department
 

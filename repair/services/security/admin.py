@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from repair.domain.actors import Actor
-from repair.domain.errors import NotFound, SeparationOfDuties, ValidationError
 from repair.domain.roles import ADMIN_DUTIES, ROLES
+from repair.errors import NotFound, SeparationOfDuties, ValidationError
 from repair.services.security import log, mfa, sessions, throttle
 from repair.services.security.passwords import set_password
+from repair.services.security.users import add_user
 from repair.store.models import User
 from repair.store.uow import UnitOfWork
 
@@ -33,7 +34,9 @@ def create_user(uow: UnitOfWork, actor: Actor, *, username: str, role: str, now:
 
     Returns the temporary password (shown once). Administrator accounts are made at the console only.
     """
-    from repair.services.security.users import add_user  # identity lives beside; imported late to keep import order simple
+    from repair.services.security.users import (
+        add_user,  # identity lives beside; imported late to keep import order simple
+    )
 
     require_duty(actor, "admin")
     if role not in BUSINESS_ROLES:
@@ -153,3 +156,16 @@ def console_enrol(uow: UnitOfWork, username: str, *, now: datetime, secret: str 
     state.totp_enabled_at = now.replace(tzinfo=None)
     state.totp_last_step = None
     return state.totp_secret
+
+
+def add_console_user(uow: UnitOfWork, *, username: str, role: str, department: str | None, uscc: str | None,
+                     password: str | None, mfa_roles: tuple[str, ...], now: datetime) -> str | None:
+    """A user added at the server's console (`repair users add`), committed; returns the TOTP secret to hand
+    over in person when the role requires the second factor, else None. The password policy applies here too."""
+    user = add_user(uow, username=username, role=role, department=department, uscc=uscc, now=now)
+    uow.flush()
+    if password is not None:
+        set_password(uow, user, password, now=now)
+    secret = console_enrol(uow, username, now=now) if role in mfa_roles else None
+    uow.commit()
+    return secret

@@ -137,3 +137,11 @@ def note(runtime, kind: str, *, actor: str, ip: str, now: datetime, **detail) ->
     with runtime.uow() as uow:
         record(uow, kind, actor=actor, ip=ip, now=now, **detail)
         uow.commit()
+
+
+def export_logged(uow: UnitOfWork, *, actor: str, ip: str, now: datetime, **filters) -> str:
+    """The filtered security log as CSV; the export itself is logged and committed (audit of the auditors)."""
+    body = export_csv(uow, **filters)
+    record(uow, "security_log_exported", actor=actor, ip=ip, now=now, **{k: str(v) for k, v in filters.items() if v})
+    uow.commit()
+    return body

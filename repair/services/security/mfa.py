@@ -12,7 +12,7 @@ import pyotp
 import segno
 from sqlalchemy import select
 
-from repair.domain.errors import ValidationError
+from repair.errors import ValidationError
 from repair.store.models import User
 from repair.store.security_models import AccountSecurity, RecoveryCode
 from repair.store.uow import UnitOfWork

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from repair.config import SecuritySettings
-from repair.domain.errors import AuthenticationFailed, PasswordPolicyViolation
 from repair.domain.passwords import HISTORY, policy_problems
+from repair.errors import AuthenticationFailed, PasswordPolicyViolation
 from repair.services.security import log, sessions
 from repair.services.security.throttle import state_of
 from repair.store.models import User

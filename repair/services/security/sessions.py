@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from repair.config import SecuritySettings
 from repair.domain.actors import Actor
-from repair.domain.errors import NotFound, SessionEnded
+from repair.errors import NotFound, SessionEnded
 from repair.services.security import log
 from repair.store.models import ApiToken, User
 from repair.store.security_models import AccountSecurity, UserSession

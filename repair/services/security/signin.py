@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from repair.config import SecuritySettings
 from repair.domain.actors import Actor
-from repair.domain.errors import AuthenticationFailed, RateLimited, SecondFactorRequired
+from repair.errors import AuthenticationFailed, RateLimited, SecondFactorRequired
 from repair.services.security import log, mfa, sessions, throttle
 from repair.services.security.passwords import expired
 from repair.store.models import ApiToken, LoginAttempt, User

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from repair.config import SecuritySettings
-from repair.domain.errors import AccountLocked, AuthenticationFailed, RateLimited
+from repair.errors import AccountLocked, AuthenticationFailed, RateLimited
 from repair.store.models import LoginAttempt, User
 from repair.store.security_models import AccountSecurity
 from repair.store.uow import UnitOfWork

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from repair.domain.actors import ROLES, SYSTEM, SYSTEM_ACTOR, Actor
-from repair.domain.errors import NotFound, ValidationError
 from repair.domain.uscc import check_uscc
+from repair.errors import NotFound, ValidationError
 from repair.store.models import Department, User
 from repair.store.uow import UnitOfWork
 

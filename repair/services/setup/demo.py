@@ -8,15 +8,15 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select
 
 from repair.domain.actors import SYSTEM_ACTOR, Actor
-from repair.domain.errors import DomainError
 from repair.domain.workflow import Workflow
-from repair.services.setup import demo_data
-from repair.services.documents.batch import produce_all_pending
+from repair.errors import DomainError
 from repair.services.cases.verbs import fire, submit_application
-from repair.services.setup.runtime import LOCAL_TZ
-from repair.services.setup.init import ensure_keys
-from repair.services.security.users import add_user, list_users, load_actor
+from repair.services.documents.batch import produce_all_pending
 from repair.services.security.admin import console_enrol
+from repair.services.security.users import add_user, list_users, load_actor
+from repair.services.setup import demo_data
+from repair.services.setup.init import ensure_keys
+from repair.services.setup.runtime import LOCAL_TZ
 from repair.store.models import Case, Department, Enterprise, Fulfilment, Record, User
 from repair.store.security_models import AccountSecurity
 

@@ -29,7 +29,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('records') as batch:
-        for name in ('served_on', 'procedure', 'penalty_content', 'evidence', 'violated_provision',
-                     'legal_representative', 'party_address'):
-            batch.drop_column(name)
+    # A plain DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch copy would drop and recreate `records`,
+    # which the foreign keys of cases and fulfilments refuse.
+    for name in ('served_on', 'procedure', 'penalty_content', 'evidence', 'violated_provision',
+                 'legal_representative', 'party_address'):
+        op.execute(f'ALTER TABLE records DROP COLUMN {name}')

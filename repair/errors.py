@@ -1,4 +1,4 @@
-"""Named errors of the domain. Every refusal is one of these, never a silent False."""
+"""Named errors shared by every layer (so it imports nothing): every refusal is one of these, never a silent False."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from repair.config import Settings
-from repair.domain.errors import SealError
+from repair.errors import SealError
 from repair.seal.report import VerificationReport
 
 FORMATS = ("pdf", "ofd")
