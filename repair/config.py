@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +58,31 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class OidcSettings:
+    """Sign-in through the district's unified identity platform (OpenID Connect); README: Unified identity.
+
+    Off unless REPAIR_OIDC_ISSUER is set. The ID token's `uscc_claim` maps to an enterprise account,
+    else its `username_claim` to a staff account; `mfa_acr`/`mfa_amr` name the provider's `acr` values and
+    `amr` methods that count as the second factor for roles that need one (empty: our TOTP step still applies).
+    """
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    uscc_claim: str = "uscc"
+    username_claim: str = "preferred_username"
+    scope: str = "openid profile"
+    mfa_acr: tuple[str, ...] = ()
+    mfa_amr: tuple[str, ...] = ()
+    redirect_uri: str | None = None  # default: this site's /login/oidc/callback as the request sees it
+    timeout: float = 10.0
+
+    @property
+    def metadata_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable, resolved once at start."""
 
@@ -81,8 +107,10 @@ class Settings:
     # Named in every letter's remedies sentence (行政复议机关 / 人民法院).
     district_government: str = "上海市某区人民政府"
     district_court: str = "上海市某区人民法院"
-    # Local practice, unconfirmed nationally: refuse a repair within this many months of the last one.
+    # Local practice, unconfirmed nationally: refuse a repair within this many months of the last one, citing
+    # the local rule that says so (both or neither: a refusal names its legal basis).
     repeat_repair_window_months: int | None = None
+    repeat_repair_basis: str | None = None
     extra: dict = field(default_factory=dict)
     # Outbound sync (互认): target portals, retry policy (seconds) and HTTP timeouts.
     sync_portals: tuple[PortalConfig, ...] = DEFAULT_PORTALS
@@ -110,6 +138,7 @@ class Settings:
     jobs: str = "inline"
     worker_heartbeat: float = 10.0
     security: SecuritySettings = SecuritySettings()
+    oidc: OidcSettings | None = None
 
     @property
     def keys_dir(self) -> Path:
@@ -141,6 +170,19 @@ class Settings:
         return replace(self, **changes)
 
 
+def _repeat_basis(window: str | None, basis: str | None) -> str | None:
+    """REPAIR_REPEAT_REPAIR_BASIS: the citation of the local rule; required with the window, refused without."""
+    basis = (basis or "").strip() or None
+    if window and not basis:
+        raise ValueError("设置 REPAIR_REPEAT_REPAIR_WINDOW_MONTHS 时须以 REPAIR_REPEAT_REPAIR_BASIS 写明本地规则的出处"
+                         "（如《某区信用修复管理办法》第十条） / REPAIR_REPEAT_REPAIR_WINDOW_MONTHS needs "
+                         "REPAIR_REPEAT_REPAIR_BASIS, the citation of the local rule")
+    if basis and not window:
+        raise ValueError("REPAIR_REPEAT_REPAIR_BASIS 仅与 REPAIR_REPEAT_REPAIR_WINDOW_MONTHS 一同使用 / "
+                         "REPAIR_REPEAT_REPAIR_BASIS applies only with REPAIR_REPEAT_REPAIR_WINDOW_MONTHS")
+    return basis
+
+
 def _path_list(value: str | None) -> tuple[Path, ...]:
     return tuple(Path(p) for p in (value or "").split(os.pathsep) if p)
 
@@ -169,6 +211,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         secret_key=env.get("REPAIR_SECRET_KEY") or None,
         insecure_cookies=_flag(env.get("REPAIR_INSECURE_COOKIES")),
         repeat_repair_window_months=int(window) if window else None,
+        repeat_repair_basis=_repeat_basis(window, env.get("REPAIR_REPEAT_REPAIR_BASIS")),
         district_government=env.get("REPAIR_DISTRICT_GOVERNMENT") or "上海市某区人民政府",
         district_court=env.get("REPAIR_DISTRICT_COURT") or "上海市某区人民法院",
         sync_portals=_sync_portals(env),
@@ -188,6 +231,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         jobs=(env.get("REPAIR_JOBS") or ("queue" if _is_postgresql(url) else "inline")).strip().lower(),
         worker_heartbeat=float(env.get("REPAIR_WORKER_HEARTBEAT") or 10),
         security=_security(env),
+        oidc=_oidc(env),
     )
 
 
@@ -215,6 +259,39 @@ def _security(env) -> SecuritySettings:
         mfa_roles=_names(env.get("REPAIR_MFA_ROLES"), base.mfa_roles),
         totp_issuer=env.get("REPAIR_TOTP_ISSUER") or base.totp_issuer,
     )
+
+
+def _oidc(env) -> OidcSettings | None:
+    """REPAIR_OIDC_ISSUER (off when unset), _CLIENT_ID, _CLIENT_SECRET, _USCC_CLAIM, _USERNAME_CLAIM, _SCOPE,
+    _MFA_ACR, _MFA_AMR, _REDIRECT_URI, _TIMEOUT."""
+    issuer = (env.get("REPAIR_OIDC_ISSUER") or "").strip()
+    if not issuer:
+        return None
+    client_id = (env.get("REPAIR_OIDC_CLIENT_ID") or "").strip()
+    secret = env.get("REPAIR_OIDC_CLIENT_SECRET") or ""
+    if not client_id or not secret:
+        raise ValueError("统一身份认证需要客户端标识和密钥 / REPAIR_OIDC_CLIENT_ID and REPAIR_OIDC_CLIENT_SECRET "
+                         "are required with REPAIR_OIDC_ISSUER")
+    if not issuer.startswith("https://") and not _loopback(issuer):
+        raise ValueError(f"统一身份认证地址须为 https / REPAIR_OIDC_ISSUER must be an https URL "
+                         f"(plain http only on loopback), got {issuer!r}")
+    base = OidcSettings(issuer=issuer, client_id=client_id, client_secret=secret)
+    uscc_claim = env.get("REPAIR_OIDC_USCC_CLAIM")
+    username_claim = env.get("REPAIR_OIDC_USERNAME_CLAIM")
+    return replace(
+        base,
+        uscc_claim=base.uscc_claim if uscc_claim is None else uscc_claim.strip(),
+        username_claim=base.username_claim if username_claim is None else username_claim.strip(),
+        scope=(env.get("REPAIR_OIDC_SCOPE") or base.scope).strip(),
+        mfa_acr=_names(env.get("REPAIR_OIDC_MFA_ACR"), ()),
+        mfa_amr=_names(env.get("REPAIR_OIDC_MFA_AMR"), ()),
+        redirect_uri=(env.get("REPAIR_OIDC_REDIRECT_URI") or "").strip() or None,
+        timeout=float(env.get("REPAIR_OIDC_TIMEOUT") or base.timeout),
+    )
+
+
+def _loopback(url: str) -> bool:
+    return urlsplit(url).scheme == "http" and urlsplit(url).hostname in ("127.0.0.1", "::1", "localhost")
 
 
 def _document_formats(value: str | None) -> tuple[str, ...]:

@@ -30,6 +30,8 @@ class EligibilityInput:
     false_materials_found: bool = False
     last_granted_repair_on: dt.date | None = None
     repeat_window_months: int | None = None
+    # The citation of the local rule behind the repeat window (e.g. a district's 信用修复办法 and its article).
+    repeat_basis: str | None = None
     repairable_kinds: frozenset[str] = DEFAULT_REPAIRABLE_KINDS
 
 
@@ -135,7 +137,8 @@ def _no_recent_repair(inp: EligibilityInput, until: dt.date | None) -> Condition
     if inp.as_of >= until:
         return Condition("no_recent_repair", title, True, f"上次修复 {last} 获准，已满{span}")
     return Condition("no_recent_repair", title, False,
-                     f"上次修复 {last} 获准，{until.isoformat()} 前不得再次申请（本地规则：{span}内限修复一次）")
+                     f"上次修复 {last} 获准，{until.isoformat()} 前不得再次申请"
+                     f"（{inp.repeat_basis or '本地规则'}：{span}内限修复一次）")
 
 
 def _earliest(window: PublicityWindow, repeat_until: dt.date | None) -> dt.date | None:

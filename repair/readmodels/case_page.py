@@ -93,7 +93,8 @@ def _actions(runtime, uow: UnitOfWork, wf, case_no: str, actor: Actor, today: da
     triggers = wf.triggers_from(state.state)
     guards = frozenset().union(*(wf.guard_names(t) for t in triggers))
     facts = case_facts(uow, wf, state, actor, reason=None, guards=guards, today=today,
-                       repeat_window_months=runtime.settings.repeat_repair_window_months)
+                       repeat_window_months=runtime.settings.repeat_repair_window_months,
+                       repeat_basis=runtime.settings.repeat_repair_basis)
     return [{"trigger": t.trigger, "title": t.title, "needs_reason": "reason" in t.requires}
             for t in wf.allowed(state.state, facts)]
 

@@ -58,6 +58,7 @@ def _record_row(runtime, uow: UnitOfWork, record: Record, case: dict | None, tod
     # The applicant signs the commitment on the form; fulfilment is checked later, in its own stage.
     verdict = eligibility(uow, record, as_of=today, commitment_signed=True,
                           repeat_window_months=runtime.settings.repeat_repair_window_months,
+                          repeat_basis=runtime.settings.repeat_repair_basis,
                           repairable_kinds=runtime.workflows.repairable_kinds())
     blocking = [{"code": c.code, "title": c.title, "detail": c.detail}
                 for c in verdict.failed if c.code not in CHECKED_IN_STAGE]

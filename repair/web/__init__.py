@@ -29,6 +29,7 @@ def build_app(config: dict | Settings | None = None) -> Flask:
         desk,
         errors,
         i18n,
+        oidc,
         portal,
         public,
         verify,
@@ -56,6 +57,7 @@ def build_app(config: dict | Settings | None = None) -> Flask:
 
     app.register_blueprint(public.bp)
     auth.init_app(app, settings)
+    oidc.init_app(app, settings)
     app.register_blueprint(api_auth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_exchange.bp)

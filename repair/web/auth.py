@@ -22,7 +22,7 @@ from repair.domain.actors import Actor
 from repair.domain.roles import ROLES, role_title
 from repair.errors import AuthenticationFailed, RateLimited, SessionEnded
 from repair.services.security import sessions
-from repair.services.security.signin import PENDING_LIFETIME, sign_in
+from repair.services.security.signin import PENDING_LIFETIME, SignInStep, sign_in
 from repair.services.setup.runtime import local_now
 from repair.web.context import runtime
 from repair.web.hardening import safe_next
@@ -180,16 +180,22 @@ def login():
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     if not username or not password:
-        return _login_page(next_url, username, "请输入用户名和密码 / username and password are required", 200)
+        return login_page(next_url, username, "请输入用户名和密码 / username and password are required", 200)
     rt = runtime()
     try:
         with rt.uow() as uow:
             step = sign_in(uow, rt.settings.security, username, password, ip=client_ip(),
                            user_agent=request.user_agent.string, now=local_now())
     except RateLimited as error:
-        return _login_page(next_url, username, str(error), 429, {"Retry-After": str(error.retry_after)})
+        return login_page(next_url, username, str(error), 429, {"Retry-After": str(error.retry_after)})
     except AuthenticationFailed as error:
-        return _login_page(next_url, username, str(error), 200)
+        return login_page(next_url, username, str(error), 200)
+    return after_first_factor(step, next_url)
+
+
+def after_first_factor(step: SignInStep, next_url: str | None):
+    """Redirect after a password (or the unified identity platform): to the second factor when it applies, else
+    into the new server-side session (the forced password change first, where due)."""
     if step.session is None:
         language = session.get("lang")
         session.clear()
@@ -231,6 +237,7 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-def _login_page(next_url: str | None, username: str, error: str, status: int, headers: dict | None = None):
+def login_page(next_url: str | None, username: str, error: str, status: int, headers: dict | None = None):
+    """The sign-in page showing `error` (also used by the unified identity sign-in's refusals)."""
     page = render_template("auth/login.html", next=next_url, username=username, error=error)
     return page, status, headers or {}

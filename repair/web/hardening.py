@@ -124,16 +124,15 @@ class HardenedRequest(Request):
 
     @cached_property
     def args(self):
-        return ImmutableMultiDict([(unicodedata.normalize("NFC", k), unicodedata.normalize("NFC", v))
-                                   for k, v in super().args.items(multi=True)])
+        return ImmutableMultiDict([(_nfc(k), _nfc(v)) for k, v in super().args.items(multi=True)])
 
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
             return
         super()._load_form_data()
         form = self.__dict__["form"]
-        self.__dict__["form"] = ImmutableMultiDict(
-            [(unicodedata.normalize("NFC", k), unicodedata.normalize("NFC", v)) for k, v in form.items(multi=True)])
+        # A malformed part may carry no value at all (None): it stays None, and the checks below skip it.
+        self.__dict__["form"] = ImmutableMultiDict([(_nfc(k), _nfc(v)) for k, v in form.items(multi=True)])
 
 
 class TrustedProxies:
@@ -236,7 +235,7 @@ def _check_request() -> None:
             for key, value in request.form.items(multi=True):
                 if key in binary:
                     continue
-                bad = first_unsafe(key) or first_unsafe(value, multiline=True)
+                bad = first_unsafe(key or "") or first_unsafe(value or "", multiline=True)
                 if bad is not None:
                     raise UnsafeRequest(f"字段 {key[:40]} 含有不允许的字符 {describe(bad)} / "
                                         f"field {key[:40]} contains {describe(bad)}")

@@ -288,7 +288,8 @@ PATHS = {
          **_problems("413", "422")}, public=True),
         "requestBody": {"required": True, "content": {
             "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}},
-            "multipart/form-data": {"schema": {"type": "object", "required": ["document"], "properties": {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["document"],
+                                               "additionalProperties": False, "properties": {
                 "document": {"type": "string", "contentMediaType": "application/pdf"}}}}}}}},
     "/openapi.json": {"get": _op("本文档 / this document", {"200": {
         "description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},

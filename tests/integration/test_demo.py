@@ -3,12 +3,14 @@
 import re
 import subprocess
 
+import pytest
 from sqlalchemy import func, select
 
 from repair.domain.uscc import check_uscc
 from repair.store.models import Case, Department, Enterprise, Record, User
 
 
+@pytest.mark.slow  # renders and seals every demo letter: about half a minute
 def test_demo_data_covers_every_state_of_every_repair_workflow(runtime, cli_env, registry):
     result = subprocess.run([".venv/bin/repair", "demo"], capture_output=True, text=True, env=cli_env, timeout=300)
     assert result.returncode == 0, result.stderr

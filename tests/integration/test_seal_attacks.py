@@ -22,7 +22,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 
 import repair.cli
 from repair.config import load_settings
-from repair.letters import render_pdf, sample_context
+from repair.letters import LETTER_KEYS, render_pdf, sample_context
 from repair.seal import SealIdentity, ensure_development_pki, seal_pdf
 from tests import seal_attacks
 
@@ -106,6 +106,18 @@ def test_genuine_seal_is_b_lt_and_outside_validators_agree(run, sealed, pki, tmp
     assert checked.count("Signature is Valid.") == 1 and YJJ.name in checked
     text = run("verify", data=sealed).stdout
     assert "B-LT" in text and "可信时间戳 / timestamped" in text and "真实有效" in text
+
+
+# Every letter the authority seals (the penalty decision is checked above; the application form and the
+# commitment letter are the enterprise's own and carry no seal).
+@pytest.mark.parametrize("key", [k for k in LETTER_KEYS
+                                 if k not in ("penalty_decision", "application_form", "commitment_letter")])
+def test_every_letter_sealed_is_b_lt_for_the_outside_validators(run, pki, tmp_path, key):
+    sealed = seal_pdf(render_pdf(key, sample_context(key)), "YJJ", pki[0], reason="签章")
+    code, report = report_of(run, sealed)
+    assert code == 0 and report["level"] == "B-LT" and report["modified_after_signing"] is False
+    assert pyhanko_long_term(sealed, pki[0]) == [True]
+    assert pdfsig(sealed, tmp_path).count("Signature is Valid.") == 1
 
 
 def test_certificate_names_department_uscc_and_district(sealed):

@@ -122,6 +122,26 @@ def test_repeat_rule_window_boundaries():
     assert first_time.eligible and first_time.conditions[-1].detail == "此前未获准信用修复"
 
 
+def test_a_refusal_under_the_repeat_rule_cites_the_configured_local_rule():
+    basis = "《某区公共信用信息修复管理办法》第十二条"
+    cited = ready(last_granted_repair_on=date(2026, 5, 1), repeat_window_months=12, repeat_basis=basis,
+                  as_of=date(2027, 4, 30))
+    assert assess(cited).failed[0].detail == (
+        f"上次修复 2026-05-01 获准，2027-05-01 前不得再次申请（{basis}：1年内限修复一次）")
+
+
+def test_the_repeat_window_needs_the_citation_of_its_local_rule():
+    from repair.config import load_settings
+
+    with pytest.raises(ValueError, match="REPAIR_REPEAT_REPAIR_BASIS"):
+        load_settings({"REPAIR_REPEAT_REPAIR_WINDOW_MONTHS": "12"})
+    with pytest.raises(ValueError, match="applies only with"):
+        load_settings({"REPAIR_REPEAT_REPAIR_BASIS": "《办法》第十二条"})
+    settings = load_settings({"REPAIR_REPEAT_REPAIR_WINDOW_MONTHS": "12",
+                              "REPAIR_REPEAT_REPAIR_BASIS": " 《办法》第十二条 "})
+    assert (settings.repeat_repair_window_months, settings.repeat_repair_basis) == (12, "《办法》第十二条")
+
+
 def test_no_earliest_date_when_the_repeat_bar_outlasts_publication():
     verdict = assess(ready(last_granted_repair_on=date(2027, 3, 1), repeat_window_months=12))
     assert verdict.failed_codes == ("no_recent_repair",)

@@ -71,6 +71,7 @@ def _explained(runtime, uow: UnitOfWork, record: Record, error: NotEligible, com
     uow.session.rollback()
     verdict = eligibility(uow, record, as_of=local_date(now), commitment_signed=commitment_signed,
                           repeat_window_months=runtime.settings.repeat_repair_window_months,
+                          repeat_basis=runtime.settings.repeat_repair_basis,
                           repairable_kinds=runtime.workflows.repairable_kinds())
     conditions = {c.code: c for c in verdict.failed}
     details = []

@@ -71,7 +71,7 @@ def fulfilment_of(uow: UnitOfWork, record: Record) -> FulfilmentStatus:
 
 def eligibility(uow: UnitOfWork, record: Record, *, as_of: date, commitment_signed: bool,
                 regime_id: str | None = None, repeat_window_months: int | None = None,
-                repairable_kinds: frozenset[str] | None = None) -> Verdict:
+                repeat_basis: str | None = None, repairable_kinds: frozenset[str] | None = None) -> Verdict:
     """The eligibility verdict for applying to repair `record` on `as_of`."""
     status = fulfilment_of(uow, record)
     last_granted = uow.session.scalar(
@@ -84,12 +84,13 @@ def eligibility(uow: UnitOfWork, record: Record, *, as_of: date, commitment_sign
         window=window_for(record, regime_id, as_of=as_of), as_of=as_of, record_kind=record.kind,
         fulfilment_complete=status.complete, fulfilment_missing=status.missing,
         commitment_signed=commitment_signed, last_granted_repair_on=last_granted,
-        repeat_window_months=repeat_window_months, **extra,
+        repeat_window_months=repeat_window_months, repeat_basis=repeat_basis, **extra,
     ))
 
 
 def case_facts(uow: UnitOfWork, wf: Workflow, case: CaseState, actor: Actor, *, reason: str | None,
-               guards: frozenset[str], today: date, repeat_window_months: int | None = None) -> CaseFacts:
+               guards: frozenset[str], today: date, repeat_window_months: int | None = None,
+               repeat_basis: str | None = None) -> CaseFacts:
     """Facts for one firing; costly facts are gathered only when a guard of the trigger reads them."""
     checkers: frozenset[str] = frozenset()
     if "four_eyes" in guards:
@@ -102,7 +103,7 @@ def case_facts(uow: UnitOfWork, wf: Workflow, case: CaseState, actor: Actor, *, 
     if "eligible" in guards:
         verdict = eligibility(uow, record, as_of=today, regime_id=case.regime,
                               commitment_signed=case.commitment_signed_at is not None,
-                              repeat_window_months=repeat_window_months)
+                              repeat_window_months=repeat_window_months, repeat_basis=repeat_basis)
         failures = tuple(c.title for c in verdict.failed)
     drift = evidence_drift(uow, case.id, case.record_id) if "evidence_unchanged" in guards else None
     used = {}

@@ -71,6 +71,7 @@ def submit_application(runtime, uow: UnitOfWork, *, record_id: int, actor: Actor
     wf = runtime.workflows.for_record(record.kind, record.channel)
     verdict = eligibility(uow, record, as_of=today, commitment_signed=commitment_signed,
                           repeat_window_months=runtime.settings.repeat_repair_window_months,
+                          repeat_basis=runtime.settings.repeat_repair_basis,
                           repairable_kinds=runtime.workflows.repairable_kinds())
     blocking = [c for c in verdict.failed if c.code not in CHECKED_IN_STAGE]
     if blocking:
@@ -135,7 +136,8 @@ def fire(runtime, uow: UnitOfWork, case_no: str, trigger: str, *, actor: Actor, 
     wf: Workflow = runtime.workflows.get(uow, case.workflow, case.workflow_version)
     today = local_date(now)
     facts = case_facts(uow, wf, case, actor, reason=reason, guards=wf.guard_names(trigger), today=today,
-                       repeat_window_months=runtime.settings.repeat_repair_window_months)
+                       repeat_window_months=runtime.settings.repeat_repair_window_months,
+                       repeat_basis=runtime.settings.repeat_repair_basis)
     firing = wf.fire(case.state, trigger, facts)
     clocks = ClockRun(lambda: calendar_for(runtime, uow))
     clocks.apply(wf, case, from_state=firing.source, to_state=firing.dest, trigger=trigger,

@@ -196,7 +196,8 @@ def _failed_reasons(facts: LetterFacts, issued_on: date, reason: str | None, *, 
     """Why an application fails: the failed eligibility conditions; the officer's reason only when none failed."""
     verdict = eligibility(facts.uow, facts.record, as_of=issued_on, regime_id=facts.case.regime,
                           commitment_signed=facts.case.commitment_signed_at is not None,
-                          repeat_window_months=facts.runtime.settings.repeat_repair_window_months)
+                          repeat_window_months=facts.runtime.settings.repeat_repair_window_months,
+                          repeat_basis=facts.runtime.settings.repeat_repair_basis)
     failed = [f"{FAILED.get(c.code, c.title)}：{ymd_text(c.detail)}" for c in verdict.failed
               if not (accepting and c.code in AFTER_ACCEPTANCE)]
     return failed or ([reason.strip()] if reason and reason.strip() else ["申请不符合受理条件"])
@@ -219,7 +220,8 @@ def _repair_decision(facts: LetterFacts, issued_on, reason=None, granted=None, *
     if granted:
         verdict = eligibility(facts.uow, record, as_of=issued_on, regime_id=facts.case.regime,
                               commitment_signed=facts.case.commitment_signed_at is not None,
-                              repeat_window_months=facts.runtime.settings.repeat_repair_window_months)
+                              repeat_window_months=facts.runtime.settings.repeat_repair_window_months,
+                              repeat_basis=facts.runtime.settings.repeat_repair_basis)
         findings = [f"{c.title}：{ymd_text(c.detail)}" for c in verdict.conditions
                     if c.passed and c.code in ("min_publicity_reached", "obligations_fulfilled", "commitment_signed")]
         findings += [_fulfilment_line(f) for f in facts.fulfilment_rows()]

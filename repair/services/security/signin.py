@@ -134,11 +134,12 @@ def issue_token(uow: UnitOfWork, policy: SecuritySettings, username: str, passwo
 
 
 def _complete(uow: UnitOfWork, user: User, state: AccountSecurity, *, ip: str, user_agent: str, now: datetime,
-              method: str) -> SignInStep:
+              method: str, detail: dict | None = None) -> SignInStep:
     throttle.note_success(uow, user)
     token = sessions.open_session(uow, user, ip=ip, user_agent=user_agent, now=now)
     _attempt(uow, user.username, ip, "web", now, "signed_in", success=True)
-    log.record(uow, "sign_in", actor=user.username, subject=user.username, ip=ip, now=now, method=method)
+    log.record(uow, "sign_in", actor=user.username, subject=user.username, ip=ip, now=now, method=method,
+               **(detail or {}))
     uow.commit()
     return SignInStep(user.id, user.username, user.role, session=token,
                       must_change_password=bool(state.must_change_password))
