@@ -72,6 +72,11 @@ def database_url(database_template, tmp_path) -> str:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # The job queue's tables (made by `repair init` or a jobs test) are emptied too.
+        queue = [t for t in ("procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers",
+                             "procrastinate_workers") if conn.execute(text("SELECT to_regclass(:t)"), {"t": t}).scalar()]
+        if queue:
+            conn.execute(text(f"TRUNCATE {', '.join(queue)} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return where
 
