@@ -49,7 +49,8 @@ def http(method: str, url: str, *, json_body=None, headers: dict | None = None, 
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return Answer(response.status, response.headers, response.read())
     except urllib.error.HTTPError as error:
-        return Answer(error.code, error.headers, error.read())
+        with error:  # closes its socket (a ResourceWarning otherwise, an error under filterwarnings=error)
+            return Answer(error.code, error.headers, error.read())
 
 
 def free_port() -> int:
