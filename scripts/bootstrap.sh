@@ -23,7 +23,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # node and npm run the test-only independent checks (tests/js: sm-crypto, ofd.js) and the OpenID Provider the
-# unified identity tests sign in at (oidc-provider); any recent node will do.
+# unified identity tests sign in at (oidc-provider), and axe-core for the accessibility checks of the browser
+# tests; any recent node will do.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "==> installing node and npm"
   if [ "$(id -u)" -ne 0 ]; then echo "error: installing node and npm needs root" >&2; exit 1; fi
@@ -32,7 +33,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 if [ ! -d tests/js/node_modules/sm-crypto ] || [ ! -d tests/js/node_modules/ofd.js ] || \
-   [ ! -d tests/js/node_modules/oidc-provider ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
+   [ ! -d tests/js/node_modules/oidc-provider ] || [ ! -d tests/js/node_modules/axe-core ] || \
+   [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
   echo "==> installing the test-only npm packages (tests/js)"
   (cd tests/js && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
 fi

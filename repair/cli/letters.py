@@ -17,17 +17,29 @@ def letters() -> None:
     """文书与两书同达 / documents and paired delivery."""
 
 
+FORMAT_CHOICES = {"pdf": ("pdf",), "ofd": ("ofd",), "both": ("pdf", "ofd")}
+
+
+def _formats(rt, choice: str | None) -> tuple[str, ...]:
+    """--format, else REPAIR_DOCUMENT_FORMATS (pdf unless set)."""
+    return FORMAT_CHOICES[choice] if choice else rt.settings.document_formats
+
+
 @letters.command("paired")
 @click.argument("decision_no", required=False)
 @click.option("--authority", help="部门代码（文号重复时）/ department code when decision numbers clash")
-@click.option("--out", "out_dir", type=OutDir(), help="把两份 PDF 写入此目录")
+@click.option("--format", "fmt", type=click.Choice(list(FORMAT_CHOICES)), default=None,
+              help="文书格式：pdf、ofd（SM2 电子印章）或 both；默认取 REPAIR_DOCUMENT_FORMATS（未设置为 pdf）"
+                   " / pdf, ofd (SM2-sealed) or both; default REPAIR_DOCUMENT_FORMATS, pdf unless set")
+@click.option("--out", "out_dir", type=OutDir(), help="把两书（所选格式）写入此目录 / write both documents here")
 @click.option("--batch", type=click.Path(dir_okay=False, allow_dash=True), help="每行一个文号的文件，- 为标准输入")
 @click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True, help="批量时的进程数")
 @click.option("--actor", default="system", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-def paired(decision_no, authority, out_dir, batch, workers, actor, as_json) -> None:
+def paired(decision_no, authority, fmt, out_dir, batch, workers, actor, as_json) -> None:
     """制作并签章两书（行政处罚决定书 + 信用修复权益告知书）/ prepare and seal a paired delivery."""
     rt = runtime()
+    formats = _formats(rt, fmt)
     with rt.uow(read_only=True) as uow:
         who = load_actor(uow, actor)
     if batch is not None:
@@ -37,7 +49,7 @@ def paired(decision_no, authority, out_dir, batch, workers, actor, as_json) -> N
 
         numbers = [line.strip() for line in read_text_file(batch).splitlines()
                    if line.strip() and not line.startswith("#")]
-        summary = prepare_batch(rt, numbers, actor=who, workers=workers, out_dir=out_dir,
+        summary = prepare_batch(rt, numbers, actor=who, workers=workers, out_dir=out_dir, formats=formats,
                                 progress=click.get_text_stream("stderr").isatty())
         click.echo(json.dumps(summary, ensure_ascii=False) if as_json else
                    f"完成 {summary['done']} 份，已存在跳过 {summary['skipped']} 份，失败 {len(summary['failed'])} 份 / "
@@ -49,16 +61,17 @@ def paired(decision_no, authority, out_dir, batch, workers, actor, as_json) -> N
         return
     if not decision_no:
         raise ValidationError("需要 DECISION_NO 或 --batch / DECISION_NO or --batch is required")
-    from repair.services.documents.deliveries import prepare, write_pdfs
+    from repair.services.documents.deliveries import prepare, write_files
 
-    delivery = prepare(rt, decision_no=decision_no, actor=who, now=now(), authority=authority)
-    written = write_pdfs(rt, delivery, out_dir) if out_dir else []
+    delivery = prepare(rt, decision_no=decision_no, actor=who, now=now(), authority=authority, formats=formats)
+    written = write_files(rt, delivery, out_dir, formats) if out_dir else []
     if as_json:
-        echo_json({**delivery.__dict__, "files": [str(p) for p in written]})
+        echo_json({**delivery.__dict__, "formats": list(formats), "files": [str(p) for p in written]})
         return
     click.echo(f"{delivery.decision_no}: {delivery.case_no} {delivery.state}")
     for kind, info in delivery.documents.items():
-        click.echo(f"  {kind}: {info['doc_no']} v{info['version']} {info['status']} sha256={info['sha256']}")
+        ofd = f" ofd_sha256={info['ofd_sha256']}" if "ofd" in formats and info["ofd_sha256"] else ""
+        click.echo(f"  {kind}: {info['doc_no']} v{info['version']} {info['status']} sha256={info['sha256']}{ofd}")
     for path in written:
         click.echo(f"  → {path}")
 
@@ -97,17 +110,20 @@ def list_(case_no, as_json) -> None:
         return
     for r in rows:
         click.echo(f"#{r['id']:<5} {r['kind']:<18} {r['doc_no'] or '—':<26} v{r['version']} {r['status']:<9} "
-                   f"{r['sha256'] or ''}")
+                   f"{r['sha256'] or ''}{' +ofd' if r['ofd_sha256'] else ''}")
 
 
 @letters.command("get")
 @click.argument("document_id", type=int)
 @click.option("--out", type=OutFile(), required=True)
-def get(document_id: int, out: Path) -> None:
-    """导出文书 PDF / write a stored document to a file."""
-    from repair.services.documents.issuing import document_pdf
+@click.option("--format", "fmt", type=click.Choice(["pdf", "ofd"]), default=None,
+              help="pdf 或 ofd（默认按 --out 的扩展名，否则 pdf）/ pdf or ofd (default: from --out's suffix, else pdf)")
+def get(document_id: int, out: Path, fmt: str | None) -> None:
+    """导出文书 PDF 或 OFD / write a stored document to a file."""
+    from repair.services.documents.issuing import document_file
 
-    document, data = document_pdf(runtime(), document_id)
+    fmt = fmt or ("ofd" if out.suffix.lower() == ".ofd" else "pdf")
+    document, data = document_file(runtime(), document_id, fmt)
     out.write_bytes(data)
     click.echo(f"{document.title} {document.doc_no or ''} v{document.version} → {out}")
 

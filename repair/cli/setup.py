@@ -17,6 +17,8 @@ def init() -> None:
     click.echo(f"实例目录 / instance: {summary['instance']}")
     for name in summary["workflows_registered"]:
         click.echo(f"登记流程 / registered workflow: {name}")
+    if summary["sm2_keys"]:
+        click.echo(f"SM2 开发用印章（OFD）/ SM2 development seals (OFD): {summary['sm2_keys']}")
     if summary["departments_file_written"]:
         click.echo(f"已生成演示部门配置 / demo department file written: {summary['departments_file']}")
     if summary["warning"]:

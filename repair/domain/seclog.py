@@ -16,7 +16,8 @@ KINDS = {
     "password_reset": "密码重置", "user_created": "新增用户", "user_deactivated": "停用用户",
     "token_issued": "签发令牌", "token_revoked": "撤销令牌", "session_ended": "结束会话",
     "mfa_enrolled": "绑定双因素", "mfa_reset": "重置双因素", "recovery_code_used": "使用恢复码",
-    "report_exported": "导出报表", "document_downloaded": "下载文书", "security_log_exported": "导出安全日志",
+    "report_exported": "导出报表", "document_downloaded": "下载文书", "upload_downloaded": "查阅申请材料",
+    "security_log_exported": "导出安全日志",
 }
 
 

@@ -121,16 +121,17 @@ def document_meta(uow: UnitOfWork, actor: Actor, document_id: int) -> dict:
     """A visible document's metadata, with the number of the case it belongs to."""
     document = _visible_document(uow, actor, document_id)
     case_no = uow.session.scalar(select(Case.case_no).where(Case.id == document.case_id)) if document.case_id else None
-    return {**document_view(document), "case_no": case_no, "size": document.size}
+    return {**document_view(document), "case_no": case_no, "size": document.size, "ofd_size": document.ofd_size}
 
 
-def document_file(runtime, actor: Actor, document_id: int) -> tuple[dict, bytes]:
-    """A visible document's metadata and PDF bytes; NotReady while its PDF is still being produced."""
+def document_file(runtime, actor: Actor, document_id: int, fmt: str = "pdf") -> tuple[dict, bytes]:
+    """A visible document's metadata and bytes as PDF or OFD; NotReady while it is still being produced,
+    NotFound when it was issued without an OFD."""
     with runtime.uow(read_only=True) as uow:
         meta = document_meta(uow, actor, document_id)
     if meta["sha256"] is None:
         raise NotReady(f"文书 {document_id} 尚未制作完成，请稍后再试 / document not produced yet")
-    _, data = document_for(runtime, document_id, actor)
+    _, data = document_for(runtime, document_id, actor, fmt)
     return meta, data
 
 

@@ -12,6 +12,7 @@ from repair.domain.diagram import mermaid
 from repair.blobs.base import BlobMissing
 from repair.errors import NotFound
 from repair.readmodels.cases import record_view
+from repair.readmodels.checks import fulfilment_checks, shared_fulfilment
 from repair.services.cases.desk_actions import DEDICATED_WORKFLOWS, require_desk
 from repair.services.cases.facts import case_facts, fulfilment_of
 from repair.services.documents.issuing import read_blob
@@ -44,7 +45,7 @@ def _department_case(uow: UnitOfWork, case_no: str, actor: Actor) -> Case:
     return case
 
 
-def case_page(runtime, uow: UnitOfWork, case_no: str, actor: Actor, *, today: date) -> dict:
+def case_page(runtime, uow: UnitOfWork, case_no: str, actor: Actor, *, today: date, lang: str = "zh") -> dict:
     """Everything the desk shows for one case of the actor's department, as plain data."""
     case = _department_case(uow, case_no, actor)
     record = case.record
@@ -65,23 +66,29 @@ def case_page(runtime, uow: UnitOfWork, case_no: str, actor: Actor, *, today: da
                    "authority_name": uow.session.scalar(select(Department.name)
                                                         .where(Department.code == record.authority_code))},
         "fulfilment": {
-            "complete": status.complete, "missing": [m.split(" / ")[0] for m in status.missing],
-            "rows": [{"kind": FULFILMENT_KINDS.get(f.kind, f.kind), "source": f.source, "amount": f.amount,
+            "complete": status.complete, "missing": list(status.missing),
+            "rows": [{"kind": FULFILMENT_KINDS.get(f.kind, f.kind), "kind_code": f.kind, "source": f.source,
+                      "amount": f.amount,
                       "occurred_on": f.occurred_on, "reference": f.reference}
                      for f in uow.session.scalars(select(Fulfilment).where(Fulfilment.record_id == record.id)
                                                   .order_by(Fulfilment.occurred_on, Fulfilment.id))]},
+        "checks": fulfilment_checks(uow, case.id),
+        "shared_fulfilment": shared_fulfilment(uow, record.id),
+        "department": case.department_code,
         "uploads": _uploads(uow, case),
         "events": [{"seq": e.seq, "trigger": e.trigger, "title": titles.get(e.trigger, e.trigger),
                     "from": state_titles.get(e.from_state, e.from_state) if e.from_state else None,
-                    "to": state_titles.get(e.to_state, e.to_state), "actor": e.actor, "at": _local(e.at),
+                    "to": state_titles.get(e.to_state, e.to_state), "from_state": e.from_state,
+                    "to_state": e.to_state, "actor": e.actor, "at": _local(e.at),
                     "reason": e.reason, "payload": e.payload or {}} for e in events],
         "deadlines": _deadlines(uow, case),
         "documents": [{"id": d.id, "title": d.title, "doc_no": d.doc_no, "version": d.version,
-                       "status": DOCUMENT_STATUS.get(d.status, d.status), "produced": d.sha256 is not None,
-                       "sealed_at": d.sealed_at}
+                       "status": DOCUMENT_STATUS.get(d.status, d.status), "status_code": d.status,
+                       "kind": d.kind, "produced": d.sha256 is not None,
+                       "ofd": d.ofd_sha256 is not None, "sealed_at": d.sealed_at}
                       for d in uow.session.scalars(select(Document).where(Document.case_id == case.id)
                                                    .order_by(Document.id))],
-        "diagram": mermaid(wf, current=case.state),
+        "diagram": mermaid(wf, current=case.state, lang=lang),
         "actions": ([] if case.workflow in DEDICATED_WORKFLOWS
                     else _actions(runtime, uow, wf, case_no, actor, today)),
     }
@@ -105,6 +112,7 @@ def _uploads(uow: UnitOfWork, case: Case) -> list[dict]:
                                       and_(Upload.case_id.is_(None), Upload.record_id == case.record_id)))
              .order_by(Upload.uploaded_at, Upload.id))
     return [{"id": u.id, "filename": u.filename, "purpose": UPLOAD_PURPOSES.get(u.purpose, u.purpose),
+             "purpose_code": u.purpose,
              "size": u.size, "uploaded_by": u.uploaded_by, "uploaded_at": _local(u.uploaded_at),
              "sha256": u.sha256}
             for u in uow.session.scalars(query)]
@@ -119,6 +127,7 @@ def _deadlines(uow: UnitOfWork, case: Case) -> list[dict]:
     return [{"title": d.title, "stage": d.stage, "started_on": d.started_on, "due": d.due,
              "limit": d.limit_days, "unit": d.unit, "basis": d.basis, "confirmed": d.confirmed,
              "status": STATUS_TITLES.get(shown_status(d.status, d.due, d.met_on), d.status), "met_on": d.met_on,
+             "status_code": shown_status(d.status, d.due, d.met_on),
              "provisional": d.provisional, "derivation": d.derivation, "paused_days": d.paused_days,
              "extended_days": d.extended_days,
              "suspensions": [{"started_on": s.started_on, "ended_on": s.ended_on, "workdays": s.workdays,
@@ -127,6 +136,31 @@ def _deadlines(uow: UnitOfWork, case: Case) -> list[dict]:
              "extensions": [{"days": e.days, "reason": e.reason, "actor": e.actor, "at": e.at}
                             for e in extensions if e.deadline_id == d.id]}
             for d in case.deadlines]
+
+
+def audit_uploads(uow: UnitOfWork, case_no: str) -> list[dict]:
+    """The materials of any case, for auditors (read-only, every department)."""
+    case = uow.session.scalars(select(Case).where(Case.case_no == case_no)).first()
+    if case is None:
+        raise NotFound(f"案件不存在 / no case {case_no!r}")
+    return _uploads(uow, case)
+
+
+def audit_upload_file(runtime, uow: UnitOfWork, upload_id: int) -> tuple[dict, bytes]:
+    """An uploaded file of any case, for auditors: its metadata and bytes (checked against their hash)."""
+    upload = uow.session.get(Upload, upload_id)
+    if upload is None:
+        raise NotFound(f"材料不存在 / no upload {upload_id}")
+    return _upload_bytes(runtime, upload)
+
+
+def _upload_bytes(runtime, upload: Upload) -> tuple[dict, bytes]:
+    try:
+        data = read_blob(runtime, upload.sha256, area="uploads")
+    except (FileNotFoundError, BlobMissing):
+        raise NotFound(f"材料文件缺失 / the file of upload {upload.id} is missing") from None
+    return {"filename": upload.filename, "content_type": upload.content_type, "size": upload.size,
+            "sha256": upload.sha256}, data
 
 
 def upload_file(runtime, uow: UnitOfWork, upload_id: int, actor: Actor) -> tuple[dict, bytes]:

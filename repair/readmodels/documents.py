@@ -12,7 +12,8 @@ from repair.store.uow import UnitOfWork
 def document_view(d: Document) -> dict:
     """A document as plain data."""
     return {"id": d.id, "kind": d.kind, "title": d.title, "doc_no": d.doc_no, "version": d.version,
-            "supersedes": d.supersedes_id, "status": d.status, "sha256": d.sha256, "pages": d.pages,
+            "supersedes": d.supersedes_id, "status": d.status, "sha256": d.sha256, "ofd_sha256": d.ofd_sha256,
+            "pages": d.pages,
             "sealed_at": d.sealed_at.isoformat() if d.sealed_at else None, "note": d.note,
             "served_on": d.served_on.isoformat() if d.served_on else None}
 

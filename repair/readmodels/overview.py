@@ -16,7 +16,7 @@ def system_overview(runtime, *, brief: bool = False) -> dict:
         return data
     data["workflows"] = [
         {"name": wf.name, "title": wf.title, "version": wf.version,
-         "clocks": [{"title": c.title, "limit": c.limit, "unit": c.unit, "basis": c.basis, "confirmed": c.confirmed}
+         "clocks": [{"title": c.title, "stage": c.stage, "limit": c.limit, "unit": c.unit, "basis": c.basis, "confirmed": c.confirmed}
                     for c in wf.clocks]}
         for wf in sorted(runtime.workflows.current.values(), key=lambda w: w.name)
     ]

@@ -11,8 +11,10 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func, select
 
 from repair.domain.actors import Actor
+from repair.domain import display
 from repair.domain.clocks import shown_status
 from repair.domain.roles import role_title
+from repair.readmodels.checks import fulfilment_checks, shared_fulfilment
 from repair.readmodels.documents import list_documents
 from repair.services.calendar.overrides import calendar_for
 from repair.services.cases.applications import NOT_APPLICATION, case_in_scope
@@ -28,7 +30,6 @@ from repair.store.models import Case, CaseEvent, Record, User
 from repair.store.uow import UnitOfWork
 
 PAGE_SIZE = 20
-RECORD_STATUS = {"published": "公示中", "repaired": "已修复"}
 
 
 def records_page(runtime, actor: Actor, *, today: date, page: int = 1) -> dict:
@@ -60,23 +61,39 @@ def _record_row(runtime, uow: UnitOfWork, record: Record, case: dict | None, tod
                           repeat_window_months=runtime.settings.repeat_repair_window_months,
                           repeat_basis=runtime.settings.repeat_repair_basis,
                           repairable_kinds=runtime.workflows.repairable_kinds())
-    blocking = [{"code": c.code, "title": c.title, "detail": c.detail}
+    # A failed condition is shown by its finding (the detail, e.g. "最短公示期至 … 届满"), never by its title,
+    # which names what is required.
+    blocking = [{"code": c.code, "title": c.title, "detail": c.detail, "finding": c.detail}
                 for c in verdict.failed if c.code not in CHECKED_IN_STAGE]
     open_case = case["case_no"] if case and case["open"] else None
     earliest = verdict.earliest_application
+    status = shown_record_status(record.status, window, today)
+    stopped = next((c for c in verdict.failed if c.code == "not_expired"), None)
     return {
         "id": record.id, "decision_no": record.decision_no, "kind": KIND_LABELS.get(record.kind, record.kind),
+        "kind_code": record.kind, "tier_code": record.tier,
         "authority": record.authority_code, "decided_on": record.decided_on.isoformat(),
-        "status": record.status, "status_title": RECORD_STATUS.get(record.status, record.status),
+        "status": status, "stored_status": record.status, "status_title": display.name("record_status", status),
+        "no_repair_needed": stopped.detail if stopped and status != "published" else None,
         "tier": TIER_LABELS.get(record.tier, record.tier),
         "min_publicity_end": _iso(window.min_publicity_end),
         "max_publicity_end": _iso(window.max_publicity_end),
         "earliest_application": _iso(earliest),
         "possible_from": _iso(earliest) if earliest and earliest > today else None,
-        "can_apply": record.status == "published" and not blocking and open_case is None,
-        "blocking": blocking if record.status == "published" else [],
+        "can_apply": status == "published" and not blocking and open_case is None,
+        "blocking": blocking if status == "published" else [],
         "open_case": open_case, "last_case": case["case_no"] if case and not case["open"] else None,
     }
+
+
+def shown_record_status(stored: str, window, today: date) -> str:
+    """The publicity status as of today: a published record past its maximum publicity has stopped."""
+    if stored != "published":
+        return stored
+    if not window.published:
+        return "not_published"
+    end = window.max_publicity_end
+    return "stopped" if end is not None and today >= end else "published"
 
 
 def application_page(runtime, record_id: int, actor: Actor, *, today: date) -> dict:
@@ -100,6 +117,7 @@ def case_progress(runtime, case_no: str, actor: Actor, *, today: date) -> dict:
                                          .where(User.username.in_({e.actor for e in events}))).all())
         titles = {"submit": "提交申请", **{t.trigger: t.title for t in wf.transitions}}
         timeline = [{"seq": e.seq, "title": titles.get(e.trigger, e.trigger), "trigger": e.trigger,
+                     "to_state": e.to_state,
                      "to": wf.states[e.to_state].title if e.to_state in wf.states else e.to_state,
                      "actor": _actor_label(e.actor, roles.get(e.actor), actor),
                      "at": _local(e.at),
@@ -108,7 +126,9 @@ def case_progress(runtime, case_no: str, actor: Actor, *, today: date) -> dict:
         contact = uow.session.get(ApplicationContact, case.id)
         return {
             "case_no": case.case_no, "state": case.state, "state_title": wf.states[case.state].title,
-            "workflow_title": wf.title, "version": case.version, "open": case.is_open,
+            "workflow_title": wf.title, "workflow": case.workflow, "version": case.version,
+            "fulfilment_checks": fulfilment_checks(uow, case.id),
+            "shared_fulfilment": shared_fulfilment(uow, case.record_id), "open": case.is_open,
             "submitted_on": case.submitted_on.isoformat(), "decision_no": case.record.decision_no,
             "record_id": case.record_id, "timeline": timeline,
             "deadlines": _deadlines(calendar_for(runtime, uow), case, today),

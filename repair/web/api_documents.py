@@ -1,4 +1,4 @@
-"""API: a case's documents, a document's metadata and its (sealed) PDF."""
+"""API: a case's documents, a document's metadata and its (sealed) PDF or OFD."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from repair.web.api_common import page_args, paged
 from repair.web.context import runtime
 
 bp = Blueprint("documents", __name__)
+MIMETYPES = {"pdf": "application/pdf", "ofd": "application/ofd"}
 
 
 @bp.get("/cases/<case_no>/documents")
@@ -38,11 +39,22 @@ def show(document_id: int):
 @require_token()
 def pdf(document_id: int):
     """The stored PDF bytes; the ETag is their SHA-256, so a cached copy is provably the same file."""
-    meta, data = api_views.document_file(runtime(), api_actor(), document_id)
+    return _download(document_id, "pdf")
+
+
+@bp.get("/documents/<int:document_id>/ofd")
+@require_token()
+def ofd(document_id: int):
+    """The stored OFD (SM2-sealed); same permissions as the PDF, ETag its SHA-256; 404 when issued without one."""
+    return _download(document_id, "ofd")
+
+
+def _download(document_id: int, fmt: str):
+    meta, data = api_views.document_file(runtime(), api_actor(), document_id, fmt)
     security_log.note(runtime(), "document_downloaded", actor=api_actor().username, ip=request.remote_addr or "",
-                      now=local_now(), document=document_id, channel="api")
-    name = f"{meta['title']}-{meta['doc_no'] or meta['id']}-v{meta['version']}.pdf"
-    response = send_file(BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=True,
-                         etag=meta["sha256"])
+                      now=local_now(), document=document_id, channel="api", format=fmt)
+    name = f"{meta['title']}-{meta['doc_no'] or meta['id']}-v{meta['version']}.{fmt}"
+    response = send_file(BytesIO(data), mimetype=MIMETYPES[fmt], download_name=name, as_attachment=True,
+                         etag=meta["sha256" if fmt == "pdf" else "ofd_sha256"])
     response.headers["Cache-Control"] = "private, no-cache"
     return response

@@ -14,7 +14,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def _upload() -> bytes:
-    """The PDF: a raw `application/pdf` body, or the `document` part of a multipart form."""
+    """The PDF or OFD: a raw body (application/pdf, application/ofd) or a multipart form's `document` part."""
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("document")
         return upload.read(MAX_UPLOAD + 1) if upload else b""
@@ -23,11 +23,11 @@ def _upload() -> bytes:
 
 @bp.post("/verify")
 def verify():
-    """Every signature of the uploaded PDF: signer, level, intact, trusted, modified after it."""
+    """Every signature of the uploaded PDF or OFD (told apart by content): signer, intact, trusted, modified after it."""
     data = _upload()
     if not data:
-        return problem(422, "validation", "请上传 PDF 文件 / upload a PDF", "请求体为空 / empty body",
-                       errors=[{"field": "document", "message": "请上传 PDF 文件 / upload a PDF"}])
+        return problem(422, "validation", "请上传 PDF 或 OFD 文件 / upload a PDF or OFD", "请求体为空 / empty body",
+                       errors=[{"field": "document", "message": "请上传 PDF 或 OFD 文件 / upload a PDF or OFD"}])
     if len(data) > MAX_UPLOAD:
         return problem(413, "too-large", "文件超过 20 MB / file larger than 20 MB")
     try:

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from sqlalchemy import func, select
 
 from repair.errors import DomainError, NotFound, ValidationError
+from repair.readmodels.case_page import audit_upload_file, audit_uploads
 from repair.services.audit import compliance, replay
 from repair.services.audit import reports as audit_reports
 from repair.services.security import log as security_log
@@ -18,6 +19,7 @@ from repair.services.setup.runtime import local_now
 from repair.store.models import CaseEvent
 from repair.web.auth import client_ip, current_actor, require_roles
 from repair.web.context import runtime
+from repair.web.i18n import half
 from repair.web.hardening import bounded_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -53,7 +55,7 @@ def _page() -> int:
 
 
 def _error(error: DomainError):
-    return render_template("error.html", code=400, message=str(error).split(" / ")[0]), 400
+    return render_template("error.html", code=400, message=half(str(error))), 400
 
 
 @bp.get("/")
@@ -96,11 +98,28 @@ def case(case_no: str):
         as_of = _day("as_of", None)
         with rt.uow(read_only=True) as uow:
             timeline = replay.case_timeline(rt, uow, case_no, today=local_now().date(), as_of=as_of)
+            uploads = audit_uploads(uow, case_no)
     except NotFound:
         abort(404)
     except DomainError as error:
         return _error(error)
-    return render_template("audit/case.html", t=timeline)
+    return render_template("audit/case.html", t=timeline, uploads=uploads)
+
+
+@bp.get("/uploads/<int:upload_id>")
+@require_roles(*ROLES)
+def upload(upload_id: int):
+    """Open material an enterprise uploaded (read-only); every opening is noted in the security log."""
+    rt = runtime()
+    try:
+        with rt.uow(read_only=True) as uow:
+            meta, data = audit_upload_file(rt, uow, upload_id)
+    except NotFound:
+        abort(404)
+    security_log.note(rt, "upload_downloaded", actor=current_actor().username, ip=client_ip(), now=local_now(),
+                      upload=upload_id, sha256=meta["sha256"])
+    return send_file(BytesIO(data), mimetype=meta["content_type"], download_name=meta["filename"],
+                     as_attachment=True)
 
 
 @bp.get("/drift")

@@ -21,6 +21,7 @@ from repair.services.setup.runtime import local_now
 from repair.web.auth import current_actor, require_roles
 from repair.web.context import runtime
 from repair.web.hardening import bounded_int, safe_next
+from repair.web.i18n import current_language, half
 from repair.web.i18n import gettext as _
 
 bp = Blueprint("desk", __name__, url_prefix="/desk", static_folder="static/desk", static_url_path="/static")
@@ -29,11 +30,11 @@ CONFLICT_MESSAGE = "案件已被他人修改，请刷新"
 
 
 def chinese(error: DomainError) -> str:
-    """The Chinese part of an error message, without the guard identifiers a refusal lists."""
+    """The page language's half of an error message, without the guard identifiers a refusal lists."""
     text = str(error)
     for name in getattr(error, "failed", ()):
         text = text.replace(f" / {name}", "")
-    return text.split(" / ")[0]
+    return half(text)
 
 
 def _filters() -> desk_service.QueueFilters:
@@ -59,7 +60,8 @@ def index():
 def _show(case_no: str, *, error: str | None = None, status: int = 200):
     try:
         with runtime().uow(read_only=True) as uow:
-            case = case_page(runtime(), uow, case_no, current_actor(), today=local_now().date())
+            case = case_page(runtime(), uow, case_no, current_actor(), today=local_now().date(),
+                             lang=current_language())
     except NotFound:
         abort(404)
     return render_template("desk/case.html", case=case, error=error), status
@@ -93,7 +95,7 @@ def fire(case_no: str):
         return _show(case_no, error=chinese(error), status=422)
     flash(_("已执行「{title}」", title=result.title))
     for message in result.document_errors:
-        flash(_("文书尚未制作完成，系统将稍后重试：{message}", message=message.split(" / ")[0]))
+        flash(_("文书尚未制作完成，系统将稍后重试：{message}", message=half(message)))
     return redirect(url_for(".show", case_no=case_no))
 
 

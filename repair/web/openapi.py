@@ -37,6 +37,7 @@ DESCRIPTION = """区公共信用信息修复系统 JSON API / the credit-repair 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 DATE, NDATE = {"type": "string", "format": "date"}, {"type": ["string", "null"], "format": "date"}
 NSTR, NINT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
+OFD_MIME = "application/ofd"
 
 
 def _ref(name: str) -> dict:
@@ -73,7 +74,8 @@ DEADLINE = {"stage": STR, "title": STR, "started_on": DATE, "due": DATE, "met_on
             "paused_days": INT, "extended_days": INT, "limit": INT, "unit": STR, "basis": STR, "confirmed": BOOL,
             "derivation": STR}
 DOCUMENT = {"id": INT, "kind": STR, "title": STR, "doc_no": NSTR, "version": INT, "supersedes": NINT,
-            "status": {"enum": ["reserved", "rendered", "sealed", "void"]}, "sha256": NSTR, "pages": NINT,
+            "status": {"enum": ["reserved", "rendered", "sealed", "void"]}, "sha256": NSTR, "ofd_sha256": NSTR,
+            "pages": NINT,
             "sealed_at": NSTR, "note": STR, "served_on": NDATE}
 CASE_DETAIL = {"case_no": STR, "state": STR, "state_title": STR, "version": INT, "workflow": STR,
                "workflow_version": INT, "workflow_title": STR, "department": STR, "uscc": STR, "regime": NSTR,
@@ -138,7 +140,7 @@ SCHEMAS = {
     "Deadline": _object(DEADLINE),
     "DeadlinePage": _page("Deadline"),
     "Document": _object(DOCUMENT),
-    "DocumentMeta": _object({**DOCUMENT, "case_no": NSTR, "size": NINT}),
+    "DocumentMeta": _object({**DOCUMENT, "case_no": NSTR, "size": NINT, "ofd_size": NINT}),
     "DocumentPage": _page("Document"),
     "CaseDetail": _object(CASE_DETAIL),
     "CaseCreated": _object({**CASE_DETAIL, "documents": _array(_ref("Document"))}),
@@ -206,8 +208,10 @@ NOT_MODIFIED = {"304": {"description": "未变化（If-None-Match 命中）/ not
 
 
 def _op(summary: str, responses: dict, *, parameters: list | None = None, body: str | None = None,
-        public: bool = False) -> dict:
+        public: bool = False, description: str | None = None) -> dict:
     operation: dict = {"summary": summary, "responses": responses}
+    if description:
+        operation["description"] = description
     if parameters:
         operation["parameters"] = parameters
     if body:
@@ -265,6 +269,15 @@ PATHS = {
                  "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
                  "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}},
          **NOT_MODIFIED, **_problems("401", "404", "409")}, parameters=[DOCUMENT_ID])},
+    "/documents/{document_id}/ofd": {"get": _op(
+        "下载文书 OFD（GB/T 33190，SM2 电子印章）/ download the OFD (GB/T 33190, SM2 seal per GB/T 38540)",
+        {"200": {"description": "OFD（ETag 为其 SHA-256，即 ofd_sha256）/ the OFD, ETag = its SHA-256 (ofd_sha256)",
+                 "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+                 "content": {OFD_MIME: {"schema": {"type": "string", "contentMediaType": OFD_MIME}}}},
+         **NOT_MODIFIED, **_problems("401", "404", "409")}, parameters=[DOCUMENT_ID],
+        description="权限与 PDF 相同；文书未以 OFD 出具（ofd_sha256 为 null）时 404，尚未制作完成时 409 / "
+                    "same permissions as the PDF; 404 when the document was issued without an OFD "
+                    "(ofd_sha256 null), 409 while it is being produced")},
     "/recognitions": {"post": _op(
         "门户推送已准予的修复结论（互认；仅门户客户端）/ a portal reports a granted repair (portal clients only)",
         {**_ok("已记录 / recorded", "Recognition", "201"), **_ok("此前已记录 / recorded before", "Recognition"),
@@ -283,14 +296,17 @@ PATHS = {
         {**_ok("预填字段 / prefilled fields", "Prefill"), **_problems("401", "403", "404")},
         parameters=[_param("record_id", "path", ID, "记录编号 / record id")])},
     "/verify": {"post": {**_op(
-        "核验签章文书（公开；与 repair seal verify --json 相同）/ verify a sealed PDF (public; same report as the CLI)",
+        "核验签章文书 PDF 或 OFD（公开；与 repair seal verify --json 相同）/ verify a sealed PDF or OFD "
+        "(public; same report as the CLI)",
         {**_ok("逐个签章的核验结果 / every signature checked", "SealVerification"),
          **_problems("413", "422")}, public=True),
         "requestBody": {"required": True, "content": {
             "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}},
+            OFD_MIME: {"schema": {"type": "string", "contentMediaType": OFD_MIME}},
             "multipart/form-data": {"schema": {"type": "object", "required": ["document"],
                                                "additionalProperties": False, "properties": {
-                "document": {"type": "string", "contentMediaType": "application/pdf"}}}}}}}},
+                "document": {"type": "string", "contentMediaType": "application/octet-stream",
+                             "description": "PDF 或 OFD（按内容识别）/ a PDF or an OFD, told apart by content"}}}}}}}},
     "/openapi.json": {"get": _op("本文档 / this document", {"200": {
         "description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
         public=True)},
@@ -320,7 +336,7 @@ def _spec() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "POST /auth/token 换取 / from POST /auth/token"}},
             "headers": {
-                "ETag": {"description": "实体标签：案件版本或 PDF 的 SHA-256 / a case's version or a PDF's SHA-256",
+                "ETag": {"description": "实体标签：案件版本或文件（PDF/OFD）的 SHA-256 / a case's version or a file's SHA-256",
                          "schema": STR},
                 "Location": {"description": "案件地址 / URL of the case", "schema": STR},
             },

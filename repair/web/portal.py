@@ -11,6 +11,7 @@ from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
+from repair.domain.display import in_language
 from repair.errors import ConcurrencyConflict, NotEligible, NotFound, TransitionRefused, ValidationError
 from repair.readmodels import portal
 from repair.services.cases import applications
@@ -28,9 +29,7 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 def message(error: Exception | str) -> str:
     """The part of a bilingual "中文 / English" message in the page's language."""
-    text = str(error)
-    chinese, _, english = text.partition(" / ")
-    return english if current_language() == "en" and english else chinese
+    return in_language(str(error), current_language())
 
 
 def _today():

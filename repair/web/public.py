@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 
 from repair.readmodels.overview import system_overview
 from repair.services.security.health import database_ready
@@ -15,6 +15,12 @@ bp = Blueprint("public", __name__)
 def index():
     """Home page: what the system does, its workflows and their statutory time limits."""
     return render_template("index.html", overview=system_overview(runtime()))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site icon for browsers that ask for /favicon.ico before reading the page's <link rel=icon>."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 @bp.get("/healthz")

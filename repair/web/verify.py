@@ -1,4 +1,4 @@
-"""Public verification of sealed documents: anyone uploads a PDF and learns whether it is genuine."""
+"""Public verification of sealed documents: anyone uploads a PDF or OFD and learns whether it is genuine."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from repair.errors import SealError
 from repair.seal.report import BEIJING
 from repair.services.seals.verification import verify_document
 from repair.web.context import runtime
+from repair.web.i18n import half
 
 bp = Blueprint("verify", __name__)
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -32,11 +33,11 @@ def verify():
     upload = request.files.get("document")
     data = upload.read(MAX_UPLOAD + 1) if upload else b""
     if not data:
-        return _page(422, error="请选择要验证的 PDF 文件。")
+        return _page(422, error="请选择要验证的 PDF 或 OFD 文件。")
     if len(data) > MAX_UPLOAD:
         return _page(413, error="文件超过 20 MB，无法验证。")
     try:
         report = verify_document(data, runtime().settings)
     except SealError as error:
-        return _page(422, error=str(error).split(" / ")[0])
+        return _page(422, error=half(str(error)))
     return _page(report=report, filename=upload.filename)

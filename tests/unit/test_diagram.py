@@ -1,4 +1,4 @@
-"""The mermaid state diagram of a workflow: Chinese labels, every edge, the current state highlighted."""
+"""The mermaid diagram of a workflow: display names only, every edge, the current state highlighted."""
 
 from __future__ import annotations
 
@@ -30,14 +30,27 @@ def workflows(tmp_path_factory) -> dict[str, Workflow]:
 def test_every_state_title_and_edge_appears(workflows, name):
     wf = workflows[name]
     src = mermaid(wf)
-    assert src.startswith("stateDiagram-v2\n")
+    assert src.startswith("flowchart TD\n")
     for s in wf.states.values():
-        assert f'state "{s.title}" as {s.name}' in src
-    edges = re.findall(r"^  (\w+) --> (\w+): (\w+) \(", src, flags=re.M)
-    expected = [(s, t.dest or s, t.trigger) for t in wf.transitions for s in t.sources]
-    assert edges == expected
-    assert f"[*] --> {wf.initial}" in src
+        assert re.search(rf'^  {s.name}\(\[?"{re.escape(s.title)}(<br/>.*)?"\]?\)$', src, flags=re.M), s.name
+    edges = {(a, b): label for a, label, b in re.findall(r'^  (\w+) -->\|"([^"]+)"\| (\w+)$', src, flags=re.M)}
+    expected = {(s, t.dest or s) for t in wf.transitions for s in t.sources if (t.dest or s) != s}
+    assert set(edges) == expected
+    for t in wf.transitions:
+        for s in t.sources:
+            if (t.dest or s) == s:  # a step that stays is written in the state's box
+                assert re.search(rf'^  {s}\(\[?".*<small>可.*{re.escape(t.title)}.*</small>"', src, flags=re.M)
+            else:
+                assert t.title in edges[(s, t.dest or s)].split("、")
+    assert f"--> {wf.initial}\n" in src
     assert _highlighted(src) == []
+
+
+def test_no_trigger_ids_and_no_english_in_chinese_labels(workflows):
+    for wf in workflows.values():
+        src = mermaid(wf)
+        labels = [re.sub(r"</?(br/|small)>", "", label) for label in re.findall(r'"([^"]*)"', src)]
+        assert labels and all(not re.search(r"[A-Za-z]", label) for label in labels), wf.name
 
 
 def _highlighted(src: str) -> list[str]:
@@ -52,11 +65,14 @@ def test_current_state_is_highlighted(workflows, current):
     assert f"classDef {CURRENT_CLASS} " in src
 
 
-def test_labels_show_trigger_and_chinese_title(workflows):
+def test_labels_are_display_names_in_either_language(workflows):
     src = mermaid(workflows["penalty_repair"])
-    assert "  under_review --> granted: grant (准予修复)\n" in src
-    assert "  concluded --> concluded: confirm_sync (确认已同步)\n" in src
-    assert "  denied --> [*]\n" in src
+    assert '  under_review -->|"准予修复"| granted\n' in src
+    assert '  concluded("已办结<br/><small>可确认已同步</small>")\n' in src
+    assert '  refused(["不予受理"])\n' in src
+    english = mermaid(workflows["penalty_repair"], lang="en")
+    assert '  under_review -->|"Grant"| granted\n' in english and '("Under review<br/><small>Also: Extend time limit</small>")' in english
+    assert not re.search(r"[\u4e00-\u9fff]", english)
 
 
 def test_unknown_current_state_is_refused(workflows):

@@ -245,7 +245,9 @@ def test_accounts_without_a_matching_user_are_refused_and_logged(web, provider, 
     client = web.test_client()
     refused = sign_in_via_provider(client, account, provider)
     text = refused.get_data(as_text=True)
-    assert refused.status_code == 403 and "统一身份认证" in text and " / " in text  # Chinese / English
+    # The refusal is said in the page's language only (issue 14: no "中文 / English" on a page).
+    message = text.split('role="alert">', 1)[1].split("</p>", 1)[0]
+    assert refused.status_code == 403 and "统一身份认证" in message and " / " not in message
     assert client.get("/portal/").status_code == 302 and client.get("/desk/").status_code == 302
     failed = events(web, "sign_in_failed")[-1]
     assert (failed.detail["reason"], failed.detail["channel"], failed.detail["sub"]) == (reason, "oidc", account)

@@ -45,6 +45,8 @@ ALLOWED: dict[tuple[str, str], tuple] = {
     # Prometheus scrapes from inside the network; nginx does not publish /metrics (docs/deployment.md).
     ("metrics.metrics", "GET"):                (200, 200, 200, 200, 200, 200, 200, 200),
     ("i18n.switch", "GET"):                    (302, 302, 302, 302, 302, 302, 302, 302),
+    ("i18n.text_size", "GET"):                 (302, 302, 302, 302, 302, 302, 302, 302),
+    ("public.favicon", "GET"):                 (200, 200, 200, 200, 200, 200, 200, 200),
     ("verify.verify", "GET"):                  (200, 200, 200, 200, 200, 200, 200, 200),
     ("verify.verify", "POST"):                 (422, 422, 422, 422, 422, 422, 422, 422),
     ("static", "GET"):                         (200, 200, 200, 200, 200, 200, 200, 200),
@@ -61,6 +63,7 @@ ALLOWED: dict[tuple[str, str], tuple] = {
     ("api.cases.fire", "POST"):                (401, 409, 404, 201, 404, 409, 403, 409),
     ("api.documents.show", "GET"):             (401, 200, 404, 200, 404, 200, 200, 200),
     ("api.documents.pdf", "GET"):              (401, 200, 404, 200, 404, 200, 200, 200),
+    ("api.documents.ofd", "GET"):              (401, 200, 404, 200, 404, 200, 200, 200),
     ("api_auth.me", "GET"):                    (401, 200, 200, 200, 200, 200, 200, 200),
     ("api.records.index", "GET"):              (401, 200, 200, 200, 200, 200, 200, 200),
     ("api.records.show", "GET"):               (401, 200, 404, 200, 404, 200, 200, 200),
@@ -89,12 +92,14 @@ ALLOWED: dict[tuple[str, str], tuple] = {
     ("deliveries.show", "GET"):                (  L, 403, 403, 200, 404, 403, 403, 403),
     ("deliveries.serve", "POST"):              (  L, 403, 403, 302, 302, 403, 403, 403),
     ("deliveries.download", "GET"):            (  L, 200, 404, 200, 404, 200, 200, 200),
+    ("deliveries.download_ofd", "GET"):        (  L, 200, 404, 200, 404, 200, 200, 200),
     # Auditor pages: auditors and administrators, read-only.
     ("audit.index", "GET"):                    (  L, 403, 403, 403, 403, 403, 200, 200),
     ("audit.case", "GET"):                     (  L, 403, 403, 403, 403, 403, 200, 200),
     ("audit.drift", "GET"):                    (  L, 403, 403, 403, 403, 403, 200, 200),
     ("audit.overdue_csv", "GET"):              (  L, 403, 403, 403, 403, 403, 200, 200),
     ("audit.report", "GET"):                   (  L, 403, 403, 403, 403, 403, 200, 200),
+    ("audit.upload", "GET"):                   (  L, 403, 403, 403, 403, 403, 200, 200),
     # Readiness: anyone (it reveals nothing).
     ("public.readyz", "GET"):                  (200, 200, 200, 200, 200, 200, 200, 200),
     # The second sign-in step and enrolment need a half-done sign-in: without one, back to the sign-in page.
@@ -150,10 +155,11 @@ def estate(sealing, web, make_record, make_case, now):
         # Fulfilment is reported for the record the API applies for: ent's main case stays where the walk
         # put it.
         api_decision = uow.session.scalar(select(Record.decision_no).where(Record.id == api_record))
-    produce(world, document_id, now=now)
+    produce(world, document_id, now=now, formats=("pdf", "ofd"))  # the OFD is walked with the PDF's rights
     deliveries.prepare(world, decision_no=DECISION, actor=actor("fgw_officer"), now=now, authority="FGW")
     return {"case_no": case_no, "record_id": free_record, "api_record_id": api_record, "upload_id": upload_id,
-            "document_id": document_id, "job_id": 1, "decision_no": DECISION, "code": "zh", "fmt": "csv",
+            "document_id": document_id, "job_id": 1, "decision_no": DECISION, "code": "zh", "size": "large",
+            "fmt": "csv",
             "api_decision_no": api_decision, "ents_identifiers": [case_no, *ents],
             "username": "fgw_officer2", "action": "unlock"}
 
@@ -254,7 +260,7 @@ def check_body(response, where: str) -> None:
 
 def text_of(response) -> str:
     """The body as text; JSON re-encoded so Chinese is not hidden behind \\u escapes."""
-    if response.mimetype == "application/pdf":
+    if response.mimetype in ("application/pdf", "application/ofd"):  # binary documents (OFD is a ZIP)
         return ""
     if response.is_json:
         return json.dumps(response.get_json(), ensure_ascii=False)

@@ -169,13 +169,17 @@ def check_blobs(runtime, uow: UnitOfWork, progress=None) -> CheckResult:
         stores = [blob_store(runtime, area)]
         if stores[0].kind != "fs":
             stores.append(blob_store(runtime, area, "fs"))
-        query = (select(table.c.id, table.c.sha256, table.c.size).where(table.c.sha256.is_not(None))
-                 .order_by(table.c.id))
-        for row in uow.connection.execute(query):
-            result.checked[area] += 1
-            problem = _blob_problem(stores, row.sha256, row.size)
-            if problem:
-                result.broken[f"{label} {row.id}"] = [problem]
+        files = [("", table.c.sha256, table.c.size)]
+        if table is DOCUMENTS:  # the OFD issued beside a document's PDF (issue 16), in the same store
+            files.append(("ofd_", table.c.ofd_sha256, table.c.ofd_size))
+        for prefix, digest, size in files:
+            query = (select(table.c.id, digest.label("digest"), size.label("size")).where(digest.is_not(None))
+                     .order_by(table.c.id))
+            for row in uow.connection.execute(query):
+                result.checked[area] += 1
+                problem = _blob_problem(stores, row.digest, row.size)
+                if problem:
+                    result.broken.setdefault(f"{label} {row.id}", []).append(prefix + problem)
     return result
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from repair.domain.actors import SYSTEM, SYSTEM_ACTOR
+from repair.domain.display import in_language
 from repair.domain.history import utc_naive
 from repair.services.cases.evidence import current_evidence, pinned_evidence
 from repair.services.cases.facts import fulfilment_of
@@ -154,5 +155,5 @@ def supplement_reason(uow: UnitOfWork, case_id: int) -> str | None:
                                 .order_by(FulfilmentCheck.id.desc()).limit(1))
     if latest is None or latest.complete or not latest.missing:
         return None
-    items = "；".join(f"{number}. {item.split(' / ')[0]}" for number, item in enumerate(latest.missing, start=1))
+    items = "；".join(f"{number}. {in_language(item)}" for number, item in enumerate(latest.missing, start=1))
     return SUPPLEMENT_PREFIX + items

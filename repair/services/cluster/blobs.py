@@ -96,6 +96,7 @@ def _referenced(runtime):
     from repair.store.upload_models import Upload
 
     with runtime.uow(read_only=True) as uow:
-        documents = uow.session.scalars(select(Document.sha256).where(Document.sha256.is_not(None)).distinct())
+        documents = list(uow.session.scalars(select(Document.sha256).where(Document.sha256.is_not(None)).distinct()))
+        ofds = uow.session.scalars(select(Document.ofd_sha256).where(Document.ofd_sha256.is_not(None)).distinct())
         uploads = uow.session.scalars(select(Upload.sha256).distinct())
-        return [("documents", d) for d in documents] + [("uploads", d) for d in uploads]
+        return [("documents", d) for d in [*documents, *ofds]] + [("uploads", d) for d in uploads]

@@ -14,41 +14,45 @@ from repair.services.setup.runtime import Runtime, local_now
 _worker: dict = {}
 
 
-def _init_worker(settings, actor: Actor, out_dir: Path | None) -> None:
-    _worker.update(runtime=Runtime(settings), actor=actor, out_dir=out_dir)
+def _init_worker(settings, actor: Actor, out_dir: Path | None, formats: tuple[str, ...] | None = None) -> None:
+    _worker.update(runtime=Runtime(settings), actor=actor, out_dir=out_dir, formats=formats)
 
 
 def _prepare_one(decision_no: str) -> tuple[str, str, str | None]:
-    from repair.services.documents.deliveries import prepare, write_pdfs
+    from repair.services.documents.deliveries import prepare, write_files
 
-    runtime = _worker["runtime"]
+    runtime, formats = _worker["runtime"], _worker["formats"]
     try:
-        already = _is_done(runtime, decision_no)
-        delivery = prepare(runtime, decision_no=decision_no, actor=_worker["actor"], now=local_now())
+        already = _is_done(runtime, decision_no, formats or runtime.settings.document_formats)
+        delivery = prepare(runtime, decision_no=decision_no, actor=_worker["actor"], now=local_now(), formats=formats)
         if _worker["out_dir"] is not None:
-            write_pdfs(runtime, delivery, _worker["out_dir"])
+            write_files(runtime, delivery, _worker["out_dir"], formats or runtime.settings.document_formats)
         return decision_no, "skipped" if already else "done", None
     except DomainError as error:
         return decision_no, "failed", str(error)
 
 
-def _is_done(runtime, decision_no: str) -> bool:
+def _is_done(runtime, decision_no: str, formats: tuple[str, ...]) -> bool:
     from repair.services.documents.deliveries import view
 
     try:
         delivery = view(runtime, decision_no)
     except DomainError:
         return False
-    return all(info["status"] == "sealed" for info in delivery.documents.values()) and len(delivery.documents) == 2
+    return len(delivery.documents) == 2 and all(
+        info["status"] == "sealed" and ("ofd" not in formats or info["ofd_sha256"] is not None)
+        for info in delivery.documents.values())
 
 
 def prepare_batch(runtime, decision_numbers: list[str], *, actor: Actor, workers: int = 2,
-                  out_dir: Path | None = None, progress: bool = True) -> dict:
-    """Prepare every listed delivery; a rerun skips finished ones and resumes interrupted ones."""
+                  out_dir: Path | None = None, progress: bool = True, formats: tuple[str, ...] | None = None) -> dict:
+    """Prepare every listed delivery in `formats` (default REPAIR_DOCUMENT_FORMATS); a rerun skips finished
+    ones and resumes interrupted ones."""
     numbers = list(dict.fromkeys(decision_numbers))  # a number listed twice is done once
     summary = {"done": 0, "skipped": 0, "failed": {}}
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=_init_worker, initargs=(runtime.settings, actor, out_dir)) as pool, \
+    with context.Pool(workers, initializer=_init_worker,
+                      initargs=(runtime.settings, actor, out_dir, formats)) as pool, \
             tqdm(total=len(numbers), disable=not progress, unit="份", desc="两书同达") as bar:
         for number, outcome, error in pool.imap_unordered(_prepare_one, numbers):
             if outcome == "failed":

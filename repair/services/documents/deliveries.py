@@ -1,7 +1,9 @@
 """两书同达: prepare, seal and serve a penalty decision together with its credit-repair rights notice.
 
 Preparing is resumable: each step is its own transaction and a rerun continues where a crash left off,
-so a record never gets two deliveries or two rights notices.
+so a record never gets two deliveries or two rights notices. Both documents are issued in the formats asked
+for (default REPAIR_DOCUMENT_FORMATS): always the sealed PDF, and with "ofd" also the SM2-sealed OFD; a rerun
+with "ofd" adds the OFD to a delivery prepared earlier as PDF only.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from repair.errors import NotFound, TransitionRefused, ValidationError
 from repair.services.cases.facts import PAIRED_KINDS
 from repair.services.cases.history import utc_naive
 from repair.services.cases.verbs import fire, local_date, open_case
-from repair.services.documents.issuing import document_pdf, produce_pending
+from repair.services.documents.issuing import FORMATS, document_file, produce_ofd, produce_pending
 from repair.services.jobs.queue import mode as jobs_mode
 from repair.services.jobs.steps import produce_documents
 from repair.store.document_models import Delivery, Document
@@ -37,7 +39,7 @@ class DeliveryView:
     decision_no: str
     case_no: str
     state: str
-    documents: dict  # kind -> {"id", "doc_no", "status", "sha256", "version"}
+    documents: dict  # kind -> {"id", "doc_no", "status", "sha256", "ofd_sha256", "version"}
     method: str | None
     served_on: str | None
     acknowledged_at: str | None
@@ -60,8 +62,11 @@ def find_record(uow: UnitOfWork, decision_no: str, authority: str | None = None)
     return records[0]
 
 
-def prepare(runtime, *, decision_no: str, actor: Actor, now: datetime, authority: str | None = None) -> DeliveryView:
-    """Create (or resume) the delivery of a penalty decision: both documents numbered, rendered and sealed."""
+def prepare(runtime, *, decision_no: str, actor: Actor, now: datetime, authority: str | None = None,
+            formats: tuple[str, ...] | None = None) -> DeliveryView:
+    """Create (or resume) the delivery of a penalty decision: both documents numbered, rendered and sealed
+    in `formats` (default REPAIR_DOCUMENT_FORMATS; the PDF is always made, it is the documents' record)."""
+    formats = runtime.settings.document_formats if formats is None else _checked(formats)
     case_no = _delivery_case(runtime, decision_no, authority, actor, now)
     for _ in range(len(NEXT_STEP)):
         with runtime.uow(read_only=True) as uow:
@@ -75,11 +80,23 @@ def prepare(runtime, *, decision_no: str, actor: Actor, now: datetime, authority
         reserved = list(uow.session.scalars(select(Document.id).where(Document.case_id == case_id,
                                                                        Document.status == "reserved")
                                             .order_by(Document.id)))
-    if jobs_mode(runtime) == "queue":
-        produce_documents(runtime, reserved, now=now)  # the workers render and seal the pair
-    else:
-        produce_pending(runtime, now=now, case_id=case_id)  # right here; a failure is the caller's to see
+    if jobs_mode(runtime) == "queue":  # a web node on PostgreSQL: the workers render and seal the pair
+        produce_documents(runtime, reserved, now=now)
+        return view(runtime, decision_no, authority)
+    produce_pending(runtime, now=now, case_id=case_id, formats=formats)
+    if "ofd" in formats:  # documents sealed by an earlier run without OFD get it now
+        for info in view(runtime, decision_no, authority).documents.values():
+            if info["ofd_sha256"] is None:
+                produce_ofd(runtime, info["id"], now=now)
     return view(runtime, decision_no, authority)
+
+
+def _checked(formats) -> tuple[str, ...]:
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ValidationError(f"文书格式无效 / formats must be pdf and/or ofd, got {', '.join(formats) or '-'}",
+                              "format")
+    return tuple(f for f in FORMATS if f in formats)
 
 
 def _delivery_case(runtime, decision_no, authority, actor, now) -> str:
@@ -149,7 +166,8 @@ def view(runtime, decision_no: str, authority: str | None = None) -> DeliveryVie
             raise NotFound(f"{decision_no} 尚未制作两书 / no delivery prepared for {decision_no}")
         case = uow.session.get(Case, delivery.case_id)
         documents = {kind: {"id": d.id, "doc_no": d.doc_no, "status": d.status, "sha256": d.sha256,
-                            "version": d.version} for kind, d in _documents(uow, delivery.case_id).items()}
+                            "ofd_sha256": d.ofd_sha256, "version": d.version}
+                     for kind, d in _documents(uow, delivery.case_id).items()}
         return DeliveryView(decision_no=record.decision_no, case_no=case.case_no, state=case.state,
                             documents=documents, method=delivery.method,
                             served_on=delivery.served_on.isoformat() if delivery.served_on else None,
@@ -159,17 +177,23 @@ def view(runtime, decision_no: str, authority: str | None = None) -> DeliveryVie
 
 def write_pdfs(runtime, delivery: DeliveryView, out_dir: Path) -> list[Path]:
     """Copy both sealed PDFs of a delivery into `out_dir`."""
+    return write_files(runtime, delivery, out_dir, ("pdf",))
+
+
+def write_files(runtime, delivery: DeliveryView, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
+    """Copy both sealed documents of a delivery into `out_dir`, one file per format (`<no>-<kind>.pdf|.ofd`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
+    safe = "".join(c if c.isalnum() else "_" for c in delivery.decision_no)
     for kind in PAIRED_KINDS:
         info = delivery.documents.get(kind)
-        if info is None or info["sha256"] is None:
-            continue
-        _document, data = document_pdf(runtime, info["id"])
-        safe = "".join(c if c.isalnum() else "_" for c in delivery.decision_no)
-        target = out_dir / f"{safe}-{kind}.pdf"
-        target.write_bytes(data)
-        written.append(target)
+        for fmt in formats:
+            if info is None or info["ofd_sha256" if fmt == "ofd" else "sha256"] is None:
+                continue
+            _document, data = document_file(runtime, info["id"], fmt)
+            target = out_dir / f"{safe}-{kind}.{fmt}"
+            target.write_bytes(data)
+            written.append(target)
     return written
 
 

@@ -5,6 +5,11 @@ workflow step that needs the letter, so a number is never lost or given twice. R
 (~0.2 s) happen afterwards without holding the database; a crash in between leaves a `reserved`
 document that `produce_pending` finishes later. Stored PDFs are addressed by SHA-256 and never change;
 a correction is a new version linked to the old one.
+
+Formats (REPAIR_DOCUMENT_FORMATS, or a caller's `formats`): the PDF is every document's record (number, status,
+service, audit); with "ofd" the same layout is also written as OFD (GB/T 33190) and sealed by the department's
+SM2 seal (GB/T 38540), stored through the same blob helpers under `ofd_sha256`. `produce_ofd` adds the OFD to a
+document produced earlier without one (from its frozen context, so the text is the same).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ TITLES = {"penalty_decision": "行政处罚决定书", "rights_notice": "信用�
 APPLICANT_DOCUMENTS = ("application_form", "commitment_letter")
 # A reserved document's context holds only what the step decided (date, reason, outcome) under this key.
 PARAMS = "$params"
+FORMATS = ("pdf", "ofd")
 
 
 _PREFIX = select(Department.doc_prefix, Department.code).where(Department.code == bindparam("code"))
@@ -79,32 +85,75 @@ def _context_for(runtime, document: Document) -> dict:
                              granted=params["granted"], calendar=calendar_for(runtime, uow))
 
 
-def produce(runtime, document_id: int, *, now: datetime) -> Document:
-    """Build the context, render (and for authority letters seal) a reserved document, store it by hash."""
+def produce(runtime, document_id: int, *, now: datetime, formats: tuple[str, ...] | None = None) -> Document:
+    """Build the context, render (and for authority letters seal) a reserved document, store it by hash.
+
+    `formats` (default REPAIR_DOCUMENT_FORMATS): with "ofd" the OFD is made from the same layout and stored in
+    the same transaction; a document produced earlier without one gets it from `produce_ofd`.
+    """
     from repair.letters import render_pdf
     from repair.seal import seal_pdf
 
+    wants_ofd = "ofd" in _formats(runtime, formats)
     with runtime.uow(read_only=True) as uow:
         document = _get(uow, document_id)
     if document.status != "reserved":
-        return document
+        return produce_ofd(runtime, document_id, now=now) if wants_ofd else document
     context = _context_for(runtime, document)
     kind, dept = document.kind, document.department_code
     rendered = render_pdf(kind, context, letters_dir=runtime.settings.letters_dir)
     sealed = kind not in APPLICANT_DOCUMENTS
     pdf = seal_pdf(rendered, dept, runtime.settings, reason=f"{TITLES[kind]}签章", at=now,
                    seal_text=_seal_text(runtime, dept, kind)) if sealed else rendered.pdf
+    ofd = _render_ofd(runtime, document, rendered, now) if wants_ofd else None
     digest = store_blob(runtime, pdf)
+    ofd_digest = store_blob(runtime, ofd) if ofd is not None else None
     with runtime.uow() as uow:
         document = _get(uow, document_id)
         if document.status == "reserved":  # another worker may have finished it meanwhile
             document.status = "sealed" if sealed else "rendered"
             document.context = _jsonable(context)
             document.sha256, document.size, document.pages = digest, len(pdf), rendered.page_count
+            if ofd is not None:
+                document.ofd_sha256, document.ofd_size = ofd_digest, len(ofd)
             if sealed:
                 document.signer, document.sealed_at = dept, utc_naive(now)
             uow.commit()
         return document
+
+
+def produce_ofd(runtime, document_id: int, *, now: datetime) -> Document:
+    """Add the OFD (SM2-sealed for authority letters) to a produced document that has none; idempotent."""
+    from repair.letters import render_pdf
+
+    with runtime.uow(read_only=True) as uow:
+        document = _get(uow, document_id)
+    if document.ofd_sha256 is not None or document.status not in ("sealed", "rendered"):
+        return document  # a reserved document gets both formats from `produce`; a void one none
+    rendered = render_pdf(document.kind, _context_for(runtime, document), letters_dir=runtime.settings.letters_dir)
+    ofd = _render_ofd(runtime, document, rendered, now)
+    digest = store_blob(runtime, ofd)
+    with runtime.uow() as uow:
+        document = _get(uow, document_id)
+        if document.ofd_sha256 is None:  # another worker may have added it meanwhile
+            document.ofd_sha256, document.ofd_size = digest, len(ofd)
+            uow.commit()
+        return document
+
+
+def _render_ofd(runtime, document: Document, rendered, now: datetime) -> bytes:
+    from repair.ofd import render_ofd
+
+    sealed = document.kind not in APPLICANT_DOCUMENTS
+    with runtime.uow(read_only=True) as uow:
+        department = uow.session.get(Department, document.department_code)
+        author = department_profile(runtime.settings, department).full_name if department else ""
+    return render_ofd(rendered, title=document.title, author=author or document.department_code, at=now,
+                      dept_code=document.department_code if sealed else None, settings=runtime.settings)
+
+
+def _formats(runtime, formats: tuple[str, ...] | None) -> tuple[str, ...]:
+    return runtime.settings.document_formats if formats is None else formats
 
 
 def _seal_text(runtime, department_code: str, kind: str) -> str:
@@ -114,14 +163,15 @@ def _seal_text(runtime, department_code: str, kind: str) -> str:
         return department_profile(runtime.settings, department).seal_text(kind)
 
 
-def produce_pending(runtime, *, now: datetime, case_id: int | None = None) -> list[Document]:
+def produce_pending(runtime, *, now: datetime, case_id: int | None = None,
+                    formats: tuple[str, ...] | None = None) -> list[Document]:
     """Finish every reserved document (of one case, or all): resumes work a crash interrupted."""
     with runtime.uow(read_only=True) as uow:
         query = select(Document.id).where(Document.status == "reserved").order_by(Document.id)
         if case_id is not None:
             query = query.where(Document.case_id == case_id)
         ids = list(uow.session.scalars(query))
-    return [produce(runtime, i, now=now) for i in ids]
+    return [produce(runtime, i, now=now, formats=formats) for i in ids]
 
 
 def correct_document(runtime, document_id: int, *, changes: dict, reason: str, actor: str,
@@ -187,12 +237,23 @@ def blob_chunks(where, digest: str, *, area: str = "documents"):
 
 
 def document_pdf(runtime, document_id: int) -> tuple[Document, bytes]:
-    """A produced document and its bytes."""
+    """A produced document and its PDF bytes."""
+    return document_file(runtime, document_id, "pdf")
+
+
+def document_file(runtime, document_id: int, fmt: str = "pdf") -> tuple[Document, bytes]:
+    """A produced document and its bytes in `fmt` ("pdf" or "ofd"); NotFound when it has no OFD."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"文书格式无效 / format must be pdf or ofd, got {fmt!r}", "format")
     with runtime.uow(read_only=True) as uow:
         document = _get(uow, document_id)
     if document.sha256 is None:
         raise ValidationError(f"文书 {document_id} 尚未制作完成 / document not produced yet", "document")
-    return document, read_blob(runtime, document.sha256)
+    digest = document.sha256 if fmt == "pdf" else document.ofd_sha256
+    if digest is None:
+        raise NotFound(f"文书 {document_id} 没有 OFD 版本 / document {document_id} has no OFD "
+                       "(REPAIR_DOCUMENT_FORMATS, or `repair letters paired … --format ofd`)")
+    return document, read_blob(runtime, digest)
 
 
 def _get(uow: UnitOfWork, document_id: int) -> Document:
@@ -223,12 +284,13 @@ def _dated(value):
     return value
 
 
-def document_for(runtime, document_id: int, actor) -> tuple[Document, bytes]:
-    """A document's bytes if `actor` may see it: its department's staff, the enterprise concerned, auditors."""
-    document, data = document_pdf(runtime, document_id)
+def document_for(runtime, document_id: int, actor, fmt: str = "pdf") -> tuple[Document, bytes]:
+    """A document's bytes (PDF or OFD) if `actor` may see it: its department's staff, the enterprise
+    concerned, auditors. The permission is checked before anything about the file is revealed."""
     with runtime.uow(read_only=True) as uow:
+        document = _get(uow, document_id)
         uscc = uow.session.scalar(select(Record.uscc).where(Record.id == document.record_id))
     allowed = actor.role in ("auditor", "admin") or actor.in_scope(document.department_code, uscc or "")
     if not allowed:
         raise NotFound(f"文书不存在 / no document {document_id}")  # never reveal another party's documents
-    return document, data
+    return document_file(runtime, document_id, fmt)

@@ -34,17 +34,28 @@ def initialise(runtime, *, now: datetime) -> dict:
     ensure_keys(runtime, departments)
     push_keys(runtime)
     return {"database": settings.database_url, "instance": str(settings.instance_path),
+            "sm2_keys": None if settings.sm2_seal_dir is not None or not departments
+            else str(settings.keys_dir / "sm2"),
             "workflows_registered": added, "departments": len(departments), "departments_created": created,
             "departments_file": str(settings.departments_file), "departments_file_written": written,
             "warning": placeholder_warning(load_departments(settings.departments_file))}
 
 
 def ensure_keys(runtime, departments: list[tuple[str, str]]) -> None:
-    """Development CA and department keys, unless production PKCS#12 files are configured."""
-    if runtime.settings.seal_p12_dir is not None or not departments:
+    """Development seal keys beside each other: the EC P-256 CA and department keys (PDF, PAdES) unless
+    production PKCS#12 files are configured (REPAIR_SEAL_P12_DIR), and the SM2 CA with a key, certificate and
+    GB/T 38540 seal per department (OFD) under keys/sm2/ unless production SM2 seals are (REPAIR_SM2_SEAL_DIR)."""
+    if not departments:
         return
-    from repair.seal import ensure_development_pki
     from repair.services.seals import seal_identities
 
     # Certificates name the full name, USCC and district from departments.yaml where it lists the department.
-    ensure_development_pki(runtime.settings.keys_dir, seal_identities(runtime, departments))
+    identities = seal_identities(runtime, departments)
+    if runtime.settings.seal_p12_dir is None:
+        from repair.seal import ensure_development_pki
+
+        ensure_development_pki(runtime.settings.keys_dir, identities)
+    if runtime.settings.sm2_seal_dir is None:
+        from repair.seal.sm2 import ensure_sm2_pki
+
+        ensure_sm2_pki(runtime.settings.keys_dir, [(identity.code, identity.name) for identity in identities])

@@ -4,7 +4,8 @@
   var source = document.getElementById("diagram-source");
   if (!holder || !source || !window.mermaid) { return; }
   var text = source.content.textContent;
-  window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "neutral" });
+  window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "neutral",
+    flowchart: { nodeSpacing: 70, rankSpacing: 70, padding: 12 } });
   window.mermaid.render("workflow-diagram-svg", text).then(function (out) {
     holder.innerHTML = out.svg;
     holder.setAttribute("data-rendered", "1");
