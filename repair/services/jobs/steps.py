@@ -18,8 +18,10 @@ from repair.services.jobs.queue import mode, submit
 def produce_documents(runtime, document_ids, *, now: datetime) -> list[str]:
     """Render and seal the step's reserved documents (or queue them); returns problems met now."""
     if mode(runtime) == "queue":
+        # No `now`: a seal carries the time it is applied (the worker's clock), the time its timestamp and
+        # revocation data are fetched; the letter's date was fixed when the step reserved it.
         for document_id in document_ids:
-            submit(runtime, "produce_document", document_id=document_id, now=now.isoformat())
+            submit(runtime, "produce_document", document_id=document_id)
         return []
     from repair.services.documents.issuing import produce
 

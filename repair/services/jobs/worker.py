@@ -11,7 +11,7 @@ import procrastinate
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from repair.errors import ConcurrencyConflict, DomainError, ValidationError
+from repair.errors import ConcurrencyConflict, DomainError, SealError, ValidationError
 from repair.services.jobs.tasks import PERIODIC, QUEUES, TASKS
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,8 @@ class _Retry(procrastinate.RetryStrategy):
     """Exponential retries for faults (database, disk, a portal down); a domain error is final."""
 
     def get_retry_decision(self, *, exception, job):
-        if isinstance(exception, DomainError) and not isinstance(exception, ConcurrencyConflict):
+        # A lost race and a seal service failure (timestamp, revocation data) are worth another try.
+        if isinstance(exception, DomainError) and not isinstance(exception, (ConcurrencyConflict, SealError)):
             return None
         return super().get_retry_decision(exception=exception, job=job)
 
