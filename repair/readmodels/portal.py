@@ -10,8 +10,8 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 
-from repair.domain.actors import Actor
 from repair.domain import display
+from repair.domain.actors import Actor
 from repair.domain.clocks import shown_status
 from repair.domain.roles import role_title
 from repair.readmodels.checks import fulfilment_checks, shared_fulfilment
@@ -20,7 +20,6 @@ from repair.services.calendar.overrides import calendar_for
 from repair.services.cases.applications import NOT_APPLICATION, case_in_scope
 from repair.services.cases.facts import case_facts, eligibility, window_for
 from repair.services.cases.verbs import CHECKED_IN_STAGE
-from repair.services.documents.letter_context import KIND_LABELS, TIER_LABELS
 from repair.services.documents.uploads import case_uploads
 from repair.services.exchange.prefill import prefill_application
 from repair.services.setup.runtime import LOCAL_TZ
@@ -70,12 +69,12 @@ def _record_row(runtime, uow: UnitOfWork, record: Record, case: dict | None, tod
     status = shown_record_status(record.status, window, today)
     stopped = next((c for c in verdict.failed if c.code == "not_expired"), None)
     return {
-        "id": record.id, "decision_no": record.decision_no, "kind": KIND_LABELS.get(record.kind, record.kind),
+        "id": record.id, "decision_no": record.decision_no, "kind": display.name("record_kind", record.kind),
         "kind_code": record.kind, "tier_code": record.tier,
         "authority": record.authority_code, "decided_on": record.decided_on.isoformat(),
         "status": status, "stored_status": record.status, "status_title": display.name("record_status", status),
         "no_repair_needed": stopped.detail if stopped and status != "published" else None,
-        "tier": TIER_LABELS.get(record.tier, record.tier),
+        "tier": display.name("tier", record.tier),
         "min_publicity_end": _iso(window.min_publicity_end),
         "max_publicity_end": _iso(window.max_publicity_end),
         "earliest_application": _iso(earliest),

@@ -23,7 +23,10 @@ from repair.store.models import Department, Fulfilment, Record
 
 CHROMIUM = "/usr/bin/chromium"
 REPAIR = CHECKOUT / ".venv" / "bin" / "repair"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# The browser of a Chinese user, whose own controls (a file input's button, a date field) speak Chinese too:
+# headless Chromium takes its interface language from LANGUAGE (chromium-l10n has the zh-CN strings).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=zh-CN"]
+CHROMIUM_LANGUAGE = {"LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8", "LC_ALL": "zh_CN.UTF-8"}
 PASSWORD = "e2e correct horse 9"
 USCC = "91310115MA1K4QWE8M"
 USERS = (("e2e_ent", "enterprise", "--uscc", USCC), ("e2e_officer", "officer", "--department", "FGW"),
@@ -127,7 +130,8 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                                              env={**os.environ, **CHROMIUM_LANGUAGE})
         try:
             yield chromium
         finally:

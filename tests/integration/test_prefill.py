@@ -33,7 +33,7 @@ def test_fields_carry_their_sources(world, make_record):
     assert fields["authority"]["value"] == "区发展改革委"
     assert fields["tier"]["value"] == "一般"
     assert fields["fulfilment_1"]["source"] == "部门间履罚信息共享（财政）"
-    assert fields["fulfilment_1"]["value"] == "2026-03-20 缴纳罚款人民币5,000.00元，凭证号 JK1"
+    assert fields["fulfilment_1"]["value"] == "2026-03-20 缴纳罚款 ¥5,000.00，凭证号 JK1"
     assert (fields["handler_name"]["value"], fields["handler_phone"]["value"]) == ("张三", "021-58881234")
     assert [k for k, f in fields.items() if f["editable"]] == ["handler_name", "handler_phone", "reason"]
 

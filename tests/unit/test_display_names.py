@@ -115,3 +115,10 @@ def test_one_format_for_days_and_one_for_times():
     assert display.day(None) == "—"
     assert display.duration(3, "workdays") == "3个工作日"
     assert display.duration(3, "workdays", "en") == "3 working days"
+
+
+def test_letters_name_record_kinds_as_the_pages_do():
+    from repair.letters.wording import RECORD_KINDS
+
+    for kind, text in RECORD_KINDS.items():
+        assert text.info == display.name("record_kind", kind), kind

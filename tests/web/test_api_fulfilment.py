@@ -137,7 +137,7 @@ def test_prefill_for_the_enterprise_and_the_departments_officers(api, world, mak
     assert (fields["decision_no"]["value"], fields["decision_no"]["source"]) == (
         decision_of(world, record_id), "失信信息记录")
     assert (fields["fulfilment_1"]["value"], fields["fulfilment_1"]["source"]) == (
-        "2026-03-20 缴纳罚款人民币5,000.00元，凭证号 JK1", "部门间履罚信息共享（财政）")
+        "2026-03-20 缴纳罚款 ¥5,000.00，凭证号 JK1", "部门间履罚信息共享（财政）")
     assert fields["reason"]["editable"] and not fields["uscc"]["editable"]
     assert api.get(f"/records/{record_id}/prefill", "fgw_officer").get_json() == body
     assert_problem(api.get(f"/records/{record_id}/prefill", "other_ent"), 404, "not-found")

@@ -27,8 +27,6 @@ from repair.store.models import Case, Deadline, Department, Enterprise, Fulfilme
 from repair.store.uow import UnitOfWork
 
 # Display labels used by the portal and the prefill (kept here until the shared display-name registry lands).
-TIER_LABELS = {"minor": "轻微", "general": "一般", "serious": "严重"}
-KIND_LABELS = {kind: text.info for kind, text in RECORD_KINDS.items()}
 TRACKING = {"ndrc": "“信用中国”网站“信用修复”栏目或本机关信用修复窗口",
             "samr": "国家企业信用信息公示系统“信用修复”栏目或本机关信用修复窗口"}
 SUPPLEMENT_WORKDAYS = 5

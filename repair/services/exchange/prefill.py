@@ -14,9 +14,11 @@ import re
 
 from sqlalchemy import select
 
+from repair.domain import display
 from repair.domain.actors import Actor
 from repair.errors import NotFound, ValidationError
-from repair.services.documents.letter_context import KIND_LABELS, TIER_LABELS, money, penalty_summary
+from repair.services.cases.facts import penalty_types
+from repair.services.documents.letter_context import penalty_summary
 from repair.store.models import Department, Enterprise, Fulfilment, Record
 from repair.store.uow import UnitOfWork
 
@@ -59,16 +61,19 @@ def prefill_application(uow: UnitOfWork, record_id: int, actor: Actor) -> dict[s
     put("uscc", "统一社会信用代码", record.uscc, RECORD_SOURCE)
     put("address", "住所", ent.address if ent else "", registry)
     put("legal_representative", "法定代表人", ent.legal_representative if ent else "", registry)
-    put("record_kind", "信息类别", KIND_LABELS.get(record.kind, record.kind), RECORD_SOURCE)
+    put("record_kind", "信息类别", display.name("record_kind", record.kind), RECORD_SOURCE)
     put("decision_no", "决定书文号", record.decision_no, RECORD_SOURCE)
     put("authority", "认定单位", department.name if department else record.authority_code, RECORD_SOURCE)
     put("decided_on", "决定日期", record.decided_on.isoformat(), RECORD_SOURCE)
-    put("tier", "失信程度", TIER_LABELS.get(record.tier, record.tier), RECORD_SOURCE)
-    put("content", "处罚内容", penalty_summary(record), RECORD_SOURCE)
+    put("tier", "失信程度", display.name("tier", record.tier), RECORD_SOURCE)
+    # Pages show amounts in one format (¥ and thousands separators); letters write them out in words.
+    content = "；".join(f"罚款 {display.money(record.fine_amount)}" if t == "罚款" and record.fine_amount else t
+                       for t in penalty_types(record)) or penalty_summary(record)
+    put("content", "处罚内容", content, RECORD_SOURCE)
     rows = uow.session.scalars(select(Fulfilment).where(Fulfilment.record_id == record.id)
                                .order_by(Fulfilment.occurred_on, Fulfilment.id))
     for number, row in enumerate(rows, start=1):
-        what = f"缴纳罚款{money(row.amount)}" if row.kind == "fine_payment" else "整改到位并经核查"
+        what = f"缴纳罚款 {display.money(row.amount)}" if row.kind == "fine_payment" else "整改到位并经核查"
         reference = f"，凭证号 {row.reference}" if row.reference else ""
         put(f"fulfilment_{number}", "履行情况", f"{row.occurred_on.isoformat()} {what}{reference}",
             shared_source(row.source))
