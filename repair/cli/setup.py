@@ -21,6 +21,9 @@ def init() -> None:
         click.echo(f"SM2 开发用印章（OFD）/ SM2 development seals (OFD): {summary['sm2_keys']}")
     if summary["departments_file_written"]:
         click.echo(f"已生成演示部门配置 / demo department file written: {summary['departments_file']}")
+    if summary["sm2_missing"]:
+        click.echo("缺少 SM2 印章，这些部门的 OFD 文书无法签章 / no SM2 seal in REPAIR_SM2_SEAL_DIR (<CODE>.key.pem, "
+                   f"<CODE>.cert.pem, <CODE>.seal.der) for: {', '.join(summary['sm2_missing'])}", err=True)
     if summary["warning"]:
         click.echo(summary["warning"], err=True)
     click.echo("初始化完成 / initialised")

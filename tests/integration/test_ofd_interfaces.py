@@ -75,8 +75,12 @@ def test_init_leaves_sm2_to_production_configuration(world, repair, settings, tm
     seals.mkdir()
     result = repair("init", env={"REPAIR_SM2_SEAL_DIR": str(seals)})
     assert result.returncode == 0, result.stderr
-    assert not (settings.keys_dir / "sm2").exists() and "SM2" not in result.stdout
+    assert not (settings.keys_dir / "sm2").exists() and "SM2" not in result.stdout + result.stderr
     assert list(seals.iterdir()) == []  # production seals are never generated
+    # Issuing OFD without a department's production seal is named at init (a warning: PDF still works).
+    ofd = repair("init", env={"REPAIR_SM2_SEAL_DIR": str(seals), "REPAIR_DOCUMENT_FORMATS": "both"})
+    assert ofd.returncode == 0 and "REPAIR_SM2_SEAL_DIR" in ofd.stderr and "FGW" in ofd.stderr
+    assert "SCJG" in ofd.stderr and "SM2 印章" in ofd.stderr
 
 
 def test_paired_format_ofd_yields_two_sealed_ofds_that_verify(delivered, repair, verify):

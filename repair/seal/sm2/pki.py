@@ -180,6 +180,12 @@ def _seal_folder(settings: Settings) -> Path:
     return Path(settings.sm2_seal_dir) if settings.sm2_seal_dir else settings.keys_dir / SM2_DIR
 
 
+def missing_sm2_seals(settings: Settings, codes: Sequence[str]) -> list[str]:
+    """The departments whose SM2 key, certificate or seal is not in the seal folder (production or development)."""
+    folder = _seal_folder(settings)
+    return [code for code in codes if not all(p.is_file() for p in _department_paths(folder, code))]
+
+
 def load_sm2_signer(dept_code: str, settings: Settings) -> Sm2Signer:
     """The department's SM2 key, certificate and seal (cached per process, reloaded when the files change)."""
     code = _check_code(dept_code)

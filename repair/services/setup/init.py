@@ -33,7 +33,12 @@ def initialise(runtime, *, now: datetime) -> dict:
     pull_keys(runtime)
     ensure_keys(runtime, departments)
     push_keys(runtime)
-    return {"database": settings.database_url, "instance": str(settings.instance_path),
+    sm2_missing = []
+    if settings.sm2_seal_dir is not None and "ofd" in settings.document_formats:
+        from repair.seal.sm2.pki import missing_sm2_seals
+
+        sm2_missing = missing_sm2_seals(settings, [code for code, _name in departments])
+    return {"sm2_missing": sm2_missing, "database": settings.database_url, "instance": str(settings.instance_path),
             "sm2_keys": None if settings.sm2_seal_dir is not None or not departments
             else str(settings.keys_dir / "sm2"),
             "workflows_registered": added, "departments": len(departments), "departments_created": created,
