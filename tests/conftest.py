@@ -26,6 +26,16 @@ from tests.security_support import enrol_all, one_time_code
 PG_ADMIN_URL = os.environ.get("REPAIR_TEST_DATABASE_URL")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql` (job queue, cluster) are deselected unless the run is against PostgreSQL."""
+    if PG_ADMIN_URL and PG_ADMIN_URL.startswith("postgres"):
+        return
+    kept = [item for item in items if item.get_closest_marker("postgresql") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
     """Migrate one database per test run; yields ("sqlite", file) or ("postgresql", url)."""
@@ -62,6 +72,11 @@ def database_url(database_template, tmp_path) -> str:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # The job queue's tables (made by `repair init` or a jobs test) are emptied too.
+        queue = [t for t in ("procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers",
+                             "procrastinate_workers") if conn.execute(text("SELECT to_regclass(:t)"), {"t": t}).scalar()]
+        if queue:
+            conn.execute(text(f"TRUNCATE {', '.join(queue)} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return where
 

@@ -23,4 +23,6 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sync": ("repair.cli.sync", "sync", "修复结论同步与互认 / sync of repair conclusions with the credit portals."),
     "departments": ("repair.cli.departments", "departments",
                     "认定单位 / departments (full names, USCC, channels) from the department file."),
+    "worker": ("repair.cli.cluster", "worker", "运行后台作业（PostgreSQL）/ run background jobs from the shared PostgreSQL queue."),
+    "blobs": ("repair.cli.cluster", "blobs", "文书与材料文件库 / blob stores of documents and uploads."),
 }

@@ -17,13 +17,18 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def runtime():
-    """The runtime for this command (settings from REPAIR_* variables), closed when the command ends."""
+    """The runtime for this command (settings from REPAIR_* variables), closed when the command ends.
+
+    A command finishes its own work (jobs run in this process, REPAIR_JOBS notwithstanding): `repair case
+    fire` prints the sealed letter, `repair letters paired` the sealed pair; web nodes queue for workers.
+    """
+    from repair.config import load_settings
     from repair.services.setup.runtime import Runtime, build_runtime
 
     ctx = click.get_current_context()
     found = ctx.find_object(Runtime)
     if found is None:
-        found = build_runtime()
+        found = build_runtime(load_settings().with_overrides(jobs="inline"))
         ctx.find_root().obj = found
         ctx.find_root().call_on_close(found.dispose)
     return found

@@ -56,6 +56,12 @@ def demo() -> None:
 @click.option("--workers", default=2, type=click.IntRange(1, 64), show_default=True)
 def serve(host: str, port: int, workers: int) -> None:
     """用生产级 WSGI 服务器（gunicorn）运行网站 / run the web app under gunicorn."""
+    from repair.config import load_settings
+    from repair.services.cluster.keys import require_configured_secret
     from repair.web.server import run_gunicorn
 
-    run_gunicorn(host=host, port=port, workers=workers)
+    settings = load_settings()
+    # On PostgreSQL every node must sign sessions and decrypt the shared keys with the same secret.
+    require_configured_secret(settings)
+    run_gunicorn(host=host, port=port, workers=workers, instance_path=settings.instance_path,
+                 json_logs=settings.database_url.startswith("postgres"))

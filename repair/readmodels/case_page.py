@@ -9,13 +9,13 @@ from sqlalchemy import and_, or_, select
 from repair.domain.actors import Actor
 from repair.domain.clocks import STATUS_TITLES, shown_status
 from repair.domain.diagram import mermaid
+from repair.blobs.base import BlobMissing
 from repair.errors import NotFound
 from repair.readmodels.cases import record_view
 from repair.readmodels.checks import fulfilment_checks, shared_fulfilment
 from repair.services.cases.desk_actions import DEDICATED_WORKFLOWS, require_desk
 from repair.services.cases.facts import case_facts, fulfilment_of
 from repair.services.documents.issuing import read_blob
-from repair.services.documents.uploads import uploads_dir
 from repair.services.setup.runtime import LOCAL_TZ
 from repair.store.case_repo import load_case
 from repair.store.document_models import Document
@@ -156,8 +156,8 @@ def audit_upload_file(runtime, uow: UnitOfWork, upload_id: int) -> tuple[dict, b
 
 def _upload_bytes(runtime, upload: Upload) -> tuple[dict, bytes]:
     try:
-        data = read_blob(uploads_dir(runtime.settings), upload.sha256)
-    except FileNotFoundError:
+        data = read_blob(runtime, upload.sha256, area="uploads")
+    except (FileNotFoundError, BlobMissing):
         raise NotFound(f"材料文件缺失 / the file of upload {upload.id} is missing") from None
     return {"filename": upload.filename, "content_type": upload.content_type, "size": upload.size,
             "sha256": upload.sha256}, data
@@ -172,7 +172,7 @@ def upload_file(runtime, uow: UnitOfWork, upload_id: int, actor: Actor) -> tuple
     if upload is None or authority != department:
         raise NotFound(f"材料不存在 / no upload {upload_id}")
     try:
-        data = read_blob(uploads_dir(runtime.settings), upload.sha256)
-    except FileNotFoundError:
+        data = read_blob(runtime, upload.sha256, area="uploads")
+    except (FileNotFoundError, BlobMissing):
         raise NotFound(f"材料文件缺失 / the file of upload {upload_id} is missing") from None
     return {"filename": upload.filename, "content_type": upload.content_type, "size": upload.size}, data

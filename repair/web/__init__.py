@@ -45,6 +45,15 @@ def build_app(config: dict | Settings | None = None) -> Flask:
         app.config.update(config)
     runtime = Runtime(settings)
     app.extensions["repair"] = runtime
+    # A node on PostgreSQL keeps no state of its own: the development keys and trust roots come from the
+    # database (encrypted with the secret key) into this node's scratch instance folder.
+    from repair.services.cluster.keys import pull_keys
+
+    pull_keys(runtime)
+    from repair.web import jobs, observability
+
+    observability.init_app(app)
+    app.register_blueprint(jobs.bp)
 
     app.register_blueprint(public.bp)
     auth.init_app(app, settings)

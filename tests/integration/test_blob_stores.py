@@ -67,3 +67,38 @@ def test_postgresql_store_needs_postgresql(tmp_path):
     with pytest.raises(ValueError, match="must be one of"):
         open_store("s3", folder=tmp_path, engine=engine)
     engine.dispose()
+
+
+@pytest.mark.postgresql
+def test_blobs_migrate_moves_files_into_postgresql_and_checks_every_digest(world, make_record, cli_env, now):
+    import json
+    import subprocess
+
+    from repair.services.documents.uploads import IncomingFile, add_uploads
+    from tests.conftest import actor
+
+    files = world.__class__(world.settings.with_overrides(blob_store="fs"))  # a node from before the cluster
+    files.__dict__["workflows"] = world.workflows
+    data = b"%PDF-1.4\n% receipt kept on disk\n%%EOF\n"
+    with files.uow() as uow:
+        add_uploads(files, uow, [IncomingFile("收据.pdf", data)], record_id=make_record(), uscc=actor("ent").uscc,
+                    purpose="application", actor=actor("ent"), now=now)
+        uow.commit()
+    files.dispose()
+    digest = hashlib.sha256(data).hexdigest()
+    target = blob_store(world, "uploads")
+    assert target.kind == "postgresql" and not target.exists(digest)
+
+    def migrate():
+        result = subprocess.run([".venv/bin/repair", "blobs", "migrate", "--to", "postgresql", "--json"],
+                                env=cli_env, capture_output=True, text=True, timeout=120)
+        return result.returncode, json.loads(result.stdout) if result.stdout else result.stderr
+
+    code, first = migrate()
+    assert code == 0 and (first["copied"], first["verified"], first["problems"]) == (1, 1, []), first
+    assert target.read(digest) == data
+    code, again = migrate()  # idempotent: nothing to copy, everything checked again
+    assert code == 0 and (again["copied"], again["already_present"], again["verified"]) == (0, 1, 1)
+    open_store("fs", folder=world.settings.uploads_dir, engine=None).path(digest).write_bytes(b"changed")
+    code, broken = migrate()
+    assert code == 1 and any("does not match its digest" in p for p in broken["problems"])

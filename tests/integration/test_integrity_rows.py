@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from repair.services.cases.desk_actions import assign_cases
+from repair.services.cluster.blobs import blob_store
 from repair.services.documents.uploads import IncomingFile, add_uploads
 from tests.conftest import actor, at
 
@@ -86,8 +87,14 @@ def test_a_row_edited_behind_the_engine_is_named_with_its_field(world, cases, cl
 
 
 def test_a_changed_upload_is_named(world, cases, cli_env, settings):
-    blob = next((settings.instance_path / "uploads").glob("??/*.pdf"))
-    blob.write_bytes(b"%PDF-1.4\n% forged receipt\n%%EOF\n")
+    store = blob_store(world, "uploads")  # files on SQLite, the shared blobs table on PostgreSQL
+    digest = next(store.digests())
+    forged = b"%PDF-1.4\n% forged receipt\n%%EOF\n"
+    if store.kind == "fs":
+        store.path(digest).write_bytes(forged)
+    else:
+        with world.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE blob_chunks SET data = %(b)s WHERE sha256 = %(d)s", {"b": forged, "d": digest})
     result = verify(cli_env)
     assert result.returncode == 1
     assert any(line.startswith("upload ") and "sha256" in line for line in result.stdout.splitlines()), result.stdout

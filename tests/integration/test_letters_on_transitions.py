@@ -7,6 +7,7 @@ from pypdf import PdfReader
 
 from repair.errors import ValidationError
 from repair.seal import verify_pdf
+from repair.services.cluster.blobs import blob_store
 from repair.services.documents.issuing import correct_document, document_pdf, produce, read_blob
 from tests.conftest import USCC, at
 
@@ -64,8 +65,8 @@ def test_a_correction_is_a_new_version_and_both_remain(sealing, make_case, fire)
                                  reason="查询渠道表述有误", actor="fgw_officer", now=at("2026-11-04"))
     assert (corrected.version, corrected.supersedes_id, corrected.doc_no) == (2, original.id, original.doc_no)
     assert corrected.sha256 != original.sha256
-    old_bytes = read_blob(sealing.settings.documents_dir, original.sha256)
-    new_bytes = read_blob(sealing.settings.documents_dir, corrected.sha256)
+    old_bytes = read_blob(sealing, original.sha256)
+    new_bytes = read_blob(sealing, corrected.sha256)
     assert "咨询热线" in text_of(new_bytes) and "咨询热线" not in text_of(old_bytes)
     with pytest.raises(ValidationError):
         correct_document(sealing, original.id, changes={"tracking_channel": "x"}, reason="再改旧版",
@@ -76,9 +77,14 @@ def test_a_stored_document_that_changed_on_disk_is_refused(sealing, make_case, f
     case_no = make_case(when=at("2026-11-02"))
     result = fire(case_no, "accept", "fgw_officer", at("2026-11-03"))
     document = produce(sealing, result.documents[0], now=at("2026-11-03"))
-    path = sealing.settings.documents_dir / document.sha256[:2] / f"{document.sha256}.pdf"
-    data = bytearray(path.read_bytes())
+    store = blob_store(sealing, "documents")
+    data = bytearray(store.read(document.sha256))
     data[len(data) // 2] ^= 0x01
-    path.write_bytes(bytes(data))
+    if store.kind == "fs":
+        store.path(document.sha256).write_bytes(bytes(data))
+    else:
+        with sealing.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE blob_chunks SET data = %(b)s WHERE sha256 = %(d)s AND seq = 0",
+                                 {"b": bytes(data), "d": document.sha256})
     with pytest.raises(ValidationError, match="哈希不符"):
         document_pdf(sealing, document.id)

@@ -16,6 +16,7 @@ from repair.config import Settings
 from repair.letters import render_pdf, sample_context
 from repair.ofd import ofd_text, render_ofd
 from repair.seal.sm2 import ensure_sm2_pki
+from repair.services.cluster.blobs import blob_store
 from tests.conftest import at
 from tests.integration.test_ofd_letters import _parts, _zip
 
@@ -142,9 +143,14 @@ def test_format_defaults_to_the_configuration_and_a_rerun_adds_the_ofd(sealing, 
 
     # A stored OFD is checked against its SHA-256 like the PDF (`repair audit verify`).
     digest = second["documents"]["penalty_decision"]["ofd_sha256"]
-    [blob] = [p for p in settings.documents_dir.rglob(f"{digest}*") if p.is_file()]
-    data = blob.read_bytes()
-    blob.write_bytes(data[:-1] + bytes([data[-1] ^ 0x01]))
+    store = blob_store(sealing, "documents")  # files on SQLite, the shared blobs table on PostgreSQL
+    data = store.read(digest)
+    changed = data[:-1] + bytes([data[-1] ^ 0x01])
+    if store.kind == "fs":
+        store.path(digest).write_bytes(changed)
+    else:
+        with sealing.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE blob_chunks SET data = %(b)s WHERE sha256 = %(d)s", {"b": changed, "d": digest})
     audit = repair("audit", "verify")
     assert audit.returncode == 1 and f"document {document_id}" in audit.stdout and "ofd_sha256" in audit.stdout
 

@@ -6,6 +6,8 @@ import subprocess
 import time
 import urllib.request
 
+import pytest
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -15,7 +17,8 @@ def free_port() -> int:
 
 def test_serve_answers_over_http(cli_env):
     port = free_port()
-    server = subprocess.Popen([".venv/bin/repair", "serve", "--port", str(port), "--workers", "1"], env=cli_env,
+    env = {**cli_env, "REPAIR_SECRET_KEY": "serve-test-secret"}  # PostgreSQL nodes need one (below)
+    server = subprocess.Popen([".venv/bin/repair", "serve", "--port", str(port), "--workers", "1"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -38,3 +41,11 @@ def test_wsgi_module_exposes_app(cli_env):
     check = subprocess.run([".venv/bin/python", "-c", "import wsgi; print(type(wsgi.app).__name__)"],
                            capture_output=True, text=True, env=cli_env, timeout=60)
     assert check.stdout.strip() == "Flask", check.stderr
+
+
+@pytest.mark.postgresql
+def test_serve_refuses_a_generated_secret_on_postgresql(cli_env):
+    env = {k: v for k, v in cli_env.items() if k != "REPAIR_SECRET_KEY"}
+    result = subprocess.run([".venv/bin/repair", "serve", "--port", str(free_port())], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "REPAIR_SECRET_KEY must be set" in result.stderr, result.stderr

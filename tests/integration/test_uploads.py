@@ -5,6 +5,7 @@ import hashlib
 import pytest
 
 from repair.errors import NotFound, ValidationError
+from repair.services.cluster.blobs import blob_store
 from repair.services.documents.issuing import read_blob
 from repair.services.documents.uploads import (
     MAX_UPLOAD_BYTES,
@@ -13,7 +14,6 @@ from repair.services.documents.uploads import (
     check_files,
     sniff,
     upload_for,
-    uploads_dir,
 )
 from tests.conftest import actor
 
@@ -51,9 +51,8 @@ def test_stored_by_sha256_and_only_the_owner_reads_it(world, make_record, now):
         upload_id, digest, filename = rows[0].id, rows[0].sha256, rows[0].filename
     assert len(rows) == 1 and filename == "收据.pdf"
     assert digest == hashlib.sha256(PDF).hexdigest()
-    stored = list((uploads_dir(world.settings) / digest[:2]).glob(f"{digest}*"))
-    assert len(stored) == 1 and hashlib.sha256(stored[0].read_bytes()).hexdigest() == digest
-    assert read_blob(uploads_dir(world.settings), digest) == PDF
+    store = blob_store(world, "uploads")  # files under the instance on SQLite, the blobs table on PostgreSQL
+    assert list(store.digests()) == [digest] and read_blob(world, digest, area="uploads") == PDF
     view, data = upload_for(world, upload_id, actor("ent"))
     assert data == PDF and view["content_type"] == "application/pdf" and view["size"] == len(PDF)
     with pytest.raises(NotFound):

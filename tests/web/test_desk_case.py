@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select, update
 
 from repair.services.documents.issuing import store_blob
-from repair.services.documents.uploads import uploads_dir
 from repair.store.models import CaseEvent, User
 from repair.store.upload_models import Upload
 from tests.conftest import USCC, at, csrf_of
@@ -181,7 +180,7 @@ def test_a_step_with_a_letter_produces_its_sealed_document(sealing, web, login, 
 
 def test_uploaded_materials_are_listed_and_downloadable_by_the_department(web, world, login, make_case, now):
     case_no = make_case(when=at("2026-11-24"))
-    digest = store_blob(uploads_dir(world.settings), PDF)
+    digest = store_blob(world, PDF, area="uploads")
     with world.uow() as uow:
         from repair.store.models import Case
 

@@ -42,6 +42,8 @@ ALLOWED: dict[tuple[str, str], tuple] = {
     # Public pages and files: anyone.
     ("public.index", "GET"):                   (200, 200, 200, 200, 200, 200, 200, 200),
     ("public.healthz", "GET"):                 (200, 200, 200, 200, 200, 200, 200, 200),
+    # Prometheus scrapes from inside the network; nginx does not publish /metrics (docs/deployment.md).
+    ("metrics.metrics", "GET"):                (200, 200, 200, 200, 200, 200, 200, 200),
     ("i18n.switch", "GET"):                    (302, 302, 302, 302, 302, 302, 302, 302),
     ("i18n.text_size", "GET"):                 (302, 302, 302, 302, 302, 302, 302, 302),
     ("public.favicon", "GET"):                 (200, 200, 200, 200, 200, 200, 200, 200),
@@ -112,6 +114,9 @@ ALLOWED: dict[tuple[str, str], tuple] = {
     # (audit administrator); the admin's POST lacks a role, refused with a flashed message.
     ("admin.index", "GET"):                    (  L, 403, 403, 403, 403, 403, 403, 200),
     ("admin.create_user", "POST"):             (  L, 403, 403, 403, 403, 403, 403, 302),
+    # Background jobs (administrators; retrying a job that is not failed flashes a message and returns).
+    ("jobs.index", "GET"):                     (  L, 403, 403, 403, 403, 403, 403, 200),
+    ("jobs.retry", "POST"):                    (  L, 403, 403, 403, 403, 403, 403, 302),
     ("security.index", "GET"):                 (  L, 403, 403, 403, 403, 403, 403, 403),
     ("security.act", "POST"):                  (  L, 403, 403, 403, 403, 403, 403, 403),
     ("security_log.index", "GET"):             (  L, 403, 403, 403, 403, 403, 403, 403),
@@ -153,7 +158,8 @@ def estate(sealing, web, make_record, make_case, now):
     produce(world, document_id, now=now, formats=("pdf", "ofd"))  # the OFD is walked with the PDF's rights
     deliveries.prepare(world, decision_no=DECISION, actor=actor("fgw_officer"), now=now, authority="FGW")
     return {"case_no": case_no, "record_id": free_record, "api_record_id": api_record, "upload_id": upload_id,
-            "document_id": document_id, "decision_no": DECISION, "code": "zh", "size": "large", "fmt": "csv",
+            "document_id": document_id, "job_id": 1, "decision_no": DECISION, "code": "zh", "size": "large",
+            "fmt": "csv",
             "api_decision_no": api_decision, "ents_identifiers": [case_no, *ents],
             "username": "fgw_officer2", "action": "unlock"}
 

@@ -12,7 +12,8 @@ from werkzeug.test import encode_multipart
 
 import repair.services.cases.applications
 import repair.web.portal
-from repair.services.documents.uploads import MAX_UPLOAD_BYTES, uploads_dir
+from repair.services.documents.issuing import read_blob
+from repair.services.documents.uploads import MAX_UPLOAD_BYTES
 from repair.store.contact_models import ApplicationContact
 from repair.store.document_models import Document
 from repair.store.models import Case, Enterprise
@@ -91,7 +92,7 @@ def test_bad_contact_is_explained_next_to_the_field_and_kept(web, login, make_re
 def test_uploads_are_judged_by_content_and_size(web, login, make_record, registered, world, name, content,
                                                 expected, monkeypatch):
     # Documents are not rendered here: this test is about the upload check alone.
-    monkeypatch.setattr(repair.services.cases.applications, "produce", lambda *a, **k: None)
+    monkeypatch.setattr(repair.services.cases.applications, "produce_documents", lambda *a, **k: [])
     record_id = make_record()
     client = login("ent")
     page = client.get(f"/portal/records/{record_id}/apply").get_data(as_text=True)
@@ -138,8 +139,7 @@ def test_submission_creates_the_case_uploads_contact_and_documents(web, login, m
         assert (contact.handler_name, contact.handler_phone) == ("李四", "13912345678")
         assert sorted((d.kind, d.status) for d in documents) == [("application_form", "rendered"),
                                                                  ("commitment_letter", "rendered")]
-    [blob] = (uploads_dir(world.settings) / digest[:2]).glob(f"{digest}*")
-    assert hashlib.sha256(blob.read_bytes()).hexdigest() == digest
+    assert hashlib.sha256(read_blob(world, digest, area="uploads")).hexdigest() == digest
     progress = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"申请已提交，案件号 {case_no}" in progress and "缴款凭证.pdf" in progress
     letter = next(d for d in documents if d.kind == "commitment_letter")

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from repair.domain.actors import Actor
 from repair.errors import (
-    DomainError,
     IneligibleApplication,
     NotEligible,
     NotFound,
@@ -23,9 +22,8 @@ from repair.errors import (
 )
 from repair.services.cases.desk_actions import DEDICATED_WORKFLOWS
 from repair.services.cases.facts import eligibility
-from repair.services.cases.fulfilment_check import after_step
 from repair.services.cases.verbs import FireResult, fire, local_date, submit_application
-from repair.services.documents.issuing import produce
+from repair.services.jobs.steps import check_after_step, produce_documents
 from repair.store.models import Case, Record
 from repair.store.uow import UnitOfWork
 
@@ -45,12 +43,10 @@ def visible_case(uow: UnitOfWork, actor: Actor, case_no: str):
 
 
 def _produce_all(runtime, ids: tuple[int, ...], now: datetime) -> None:
-    """Render (and seal) freshly reserved documents; one that fails stays reserved for `produce_pending`."""
-    for document_id in ids:
-        try:
-            produce(runtime, document_id, now=now)
-        except DomainError:
-            log.exception("document %s could not be produced now", document_id)
+    """Render (and seal) freshly reserved documents, or queue them for the workers (PostgreSQL); one that
+    fails stays reserved for `produce_pending`."""
+    for problem in produce_documents(runtime, ids, now=now):
+        log.error("a document could not be produced now: %s", problem)
 
 
 def create_case(runtime, actor: Actor, *, record_id: int, commitment_signed: bool, reason: str | None,
@@ -102,6 +98,6 @@ def fire_event(runtime, actor: Actor, case_no: str, *, trigger: str, reason: str
                                     ["workflow"])
         result = fire(runtime, uow, case_no, trigger, actor=actor, now=now, reason=reason,
                       expected_version=case.version)
-    after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
+    check_after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
     _produce_all(runtime, result.documents, now)
     return result

@@ -12,13 +12,13 @@ from datetime import datetime
 from sqlalchemy import event, insert, select, update
 
 from repair.domain.actors import Actor
-from repair.errors import DomainError, NotFound, ValidationError
-from repair.services.cases.fulfilment_check import after_step
+from repair.errors import NotFound, ValidationError
 from repair.services.cases.history import utc_naive
 from repair.services.cases.verbs import fire, submit_application
-from repair.services.documents.issuing import produce
 from repair.services.documents.uploads import IncomingFile, add_uploads
 from repair.services.exchange.prefill import check_contact
+from repair.services.jobs import steps
+from repair.services.jobs.steps import check_after_step
 from repair.store.contact_models import ApplicationContact
 from repair.store.models import Case, Record
 from repair.store.uow import UnitOfWork
@@ -76,14 +76,8 @@ def _link_when_case_commits(uow: UnitOfWork, *, record_id: int, upload_ids: list
 
 
 def produce_documents(runtime, document_ids, *, now: datetime) -> list[str]:
-    """Render the reserved documents; returns the problems of those that could not be finished now."""
-    problems = []
-    for document_id in document_ids:
-        try:
-            produce(runtime, document_id, now=now)
-        except DomainError as error:
-            problems.append(str(error))
-    return problems
+    """Render the reserved documents (or queue them for the workers); returns the problems met now."""
+    return steps.produce_documents(runtime, document_ids, now=now)
 
 
 def case_in_scope(uow: UnitOfWork, case_no: str, actor: Actor) -> Case:
@@ -107,7 +101,7 @@ def answer_supplement(runtime, case_no: str, actor: Actor, *, now: datetime, fil
                               actor=actor, now=now, case_id=case_id)
         result = fire(runtime, uow, case_no, "supply", actor=actor, now=now,
                       reason=(note or "").strip() or None, expected_version=expected_version)
-    checked = after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
+    checked = check_after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
     return {"case_no": case_no, "state": checked.state if checked else result.to_state, "uploads": len(uploads),
             "unfinished": produce_documents(runtime, result.documents, now=now)}
 

@@ -12,11 +12,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from repair.domain.actors import Actor
-from repair.errors import DomainError, NotFound, TransitionRefused, ValidationError
-from repair.services.cases.fulfilment_check import after_step
+from repair.errors import NotFound, TransitionRefused, ValidationError
 from repair.services.cases.history import append_event, utc_naive
 from repair.services.cases.verbs import FireResult, fire
-from repair.services.documents.issuing import produce
+from repair.services.jobs.steps import check_after_step, produce_documents
 from repair.store.case_repo import load_case, save_case
 from repair.store.models import Case, User
 from repair.store.uow import UnitOfWork
@@ -68,13 +67,8 @@ def act(runtime, case_no: str, trigger: str, *, actor: Actor, now: datetime, rea
         wf = runtime.workflows.get(uow, case.workflow, case.workflow_version)
         result = fire(runtime, uow, case_no, trigger, actor=actor, now=now, reason=reason,
                       expected_version=expected_version)
-    after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
-    errors = []
-    for document_id in result.documents:
-        try:
-            produce(runtime, document_id, now=now)
-        except DomainError as error:
-            errors.append(str(error))
+    check_after_step(runtime, result, now)  # the automatic fulfilment check, after the step committed
+    errors = produce_documents(runtime, result.documents, now=now)  # queued for the workers on PostgreSQL
     title = next(t.title for t in wf.transitions if t.trigger == trigger)
     return ActResult(fired=result, title=title, document_errors=tuple(errors))
 

@@ -21,6 +21,8 @@ from repair.services.cases.facts import PAIRED_KINDS
 from repair.services.cases.history import utc_naive
 from repair.services.cases.verbs import fire, local_date, open_case
 from repair.services.documents.issuing import FORMATS, document_file, produce_ofd, produce_pending
+from repair.services.jobs.queue import mode as jobs_mode
+from repair.services.jobs.steps import produce_documents
 from repair.store.document_models import Delivery, Document
 from repair.store.models import Case, Record
 from repair.store.uow import UnitOfWork
@@ -75,6 +77,12 @@ def prepare(runtime, *, decision_no: str, actor: Actor, now: datetime, authority
             fire(runtime, uow, case_no, NEXT_STEP[state], actor=actor, now=now)
     with runtime.uow(read_only=True) as uow:
         case_id = uow.session.scalar(select(Case.id).where(Case.case_no == case_no))
+        reserved = list(uow.session.scalars(select(Document.id).where(Document.case_id == case_id,
+                                                                       Document.status == "reserved")
+                                            .order_by(Document.id)))
+    if jobs_mode(runtime) == "queue":  # a web node on PostgreSQL: the workers render and seal the pair
+        produce_documents(runtime, reserved, now=now)
+        return view(runtime, decision_no, authority)
     produce_pending(runtime, now=now, case_id=case_id, formats=formats)
     if "ofd" in formats:  # documents sealed by an earlier run without OFD get it now
         for info in view(runtime, decision_no, authority).documents.values():

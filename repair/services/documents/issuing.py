@@ -14,14 +14,13 @@ document produced earlier without one (from its frozen context, so the text is t
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import bindparam, insert, select
 
+from repair.blobs import FileStore
 from repair.errors import NotFound, ValidationError
 from repair.services.calendar.overrides import calendar_for
 from repair.services.cases.history import utc_naive
@@ -107,8 +106,8 @@ def produce(runtime, document_id: int, *, now: datetime, formats: tuple[str, ...
     pdf = seal_pdf(rendered, dept, runtime.settings, reason=f"{TITLES[kind]}签章", at=now,
                    seal_text=_seal_text(runtime, dept, kind)) if sealed else rendered.pdf
     ofd = _render_ofd(runtime, document, rendered, now) if wants_ofd else None
-    digest = store_blob(runtime.settings.documents_dir, pdf)
-    ofd_digest = store_blob(runtime.settings.documents_dir, ofd) if ofd is not None else None
+    digest = store_blob(runtime, pdf)
+    ofd_digest = store_blob(runtime, ofd) if ofd is not None else None
     with runtime.uow() as uow:
         document = _get(uow, document_id)
         if document.status == "reserved":  # another worker may have finished it meanwhile
@@ -133,7 +132,7 @@ def produce_ofd(runtime, document_id: int, *, now: datetime) -> Document:
         return document  # a reserved document gets both formats from `produce`; a void one none
     rendered = render_pdf(document.kind, _context_for(runtime, document), letters_dir=runtime.settings.letters_dir)
     ofd = _render_ofd(runtime, document, rendered, now)
-    digest = store_blob(runtime.settings.documents_dir, ofd)
+    digest = store_blob(runtime, ofd)
     with runtime.uow() as uow:
         document = _get(uow, document_id)
         if document.ofd_sha256 is None:  # another worker may have added it meanwhile
@@ -202,26 +201,39 @@ def correct_document(runtime, document_id: int, *, changes: dict, reason: str, a
     return produce(runtime, new_id, now=now)
 
 
-def store_blob(directory: Path, data: bytes) -> str:
-    """Write `data` under its SHA-256 (atomically; an existing blob is never rewritten)."""
-    digest = hashlib.sha256(data).hexdigest()
-    target = directory / digest[:2] / f"{digest}.pdf"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, target)
-    return digest
+def blob_target(where, area: str = "documents"):
+    """The blob store `where` names: a runtime (its configured store for `area`), a store, or a folder.
+
+    A folder means the file store in that folder (callers from before the store interface); services pass
+    the runtime so documents and uploads follow REPAIR_BLOB_STORE (files, or PostgreSQL shared by a cluster).
+    """
+    if isinstance(where, (str, os.PathLike)):
+        return FileStore(Path(where))
+    if hasattr(where, "settings") and hasattr(where, "engine"):
+        from repair.services.cluster.blobs import blob_store
+
+        return blob_store(where, area)
+    return where
 
 
-def read_blob(directory: Path, digest: str) -> bytes:
-    """The stored bytes, checked against their address."""
-    data = (directory / digest[:2] / f"{digest}.pdf").read_bytes()
-    if hashlib.sha256(data).hexdigest() != digest:
-        raise ValidationError(f"文书文件已损坏（哈希不符）/ stored document {digest} is corrupt", "document")
-    return data
+def store_blob(where, data: bytes, *, area: str = "documents") -> str:
+    """Store `data` under its SHA-256 (atomically; an existing blob is never rewritten); returns the digest.
+
+    `where`: the runtime (configured store for `area`: "documents" or "uploads"), a blob store or a folder.
+    """
+    return blob_target(where, area).put(data)
+
+
+def read_blob(where, digest: str, *, area: str = "documents") -> bytes:
+    """The stored bytes, checked against their address (BlobCorrupt, a ValidationError, if they differ)."""
+    return blob_target(where, area).read(digest)
+
+
+def blob_chunks(where, digest: str, *, area: str = "documents"):
+    """The stored bytes chunk by chunk, checked at the end (for streaming large downloads)."""
+    from repair.blobs.base import verified_chunks
+
+    return verified_chunks(blob_target(where, area), digest)
 
 
 def document_pdf(runtime, document_id: int) -> tuple[Document, bytes]:
@@ -241,7 +253,7 @@ def document_file(runtime, document_id: int, fmt: str = "pdf") -> tuple[Document
     if digest is None:
         raise NotFound(f"文书 {document_id} 没有 OFD 版本 / document {document_id} has no OFD "
                        "(REPAIR_DOCUMENT_FORMATS, or `repair letters paired … --format ofd`)")
-    return document, read_blob(runtime.settings.documents_dir, digest)
+    return document, read_blob(runtime, digest)
 
 
 def _get(uow: UnitOfWork, document_id: int) -> Document:

@@ -1,7 +1,8 @@
 """Materials enterprises upload: type checked from the content, size-limited, stored by SHA-256.
 
-The bytes go to `<instance>/uploads/` through `documents.store_blob` (atomic, content-addressed, never
-rewritten) before the row is written, so a rolled-back transaction leaves at most an unreferenced blob,
+The bytes go to the configured blob store's uploads area (`<instance>/uploads/` with the file store, the
+shared `blobs` table on PostgreSQL) through `issuing.store_blob` (content-addressed, never rewritten) before
+the row is written, so a rolled-back transaction leaves at most an unreferenced blob,
 never a row without its bytes.
 """
 
@@ -39,8 +40,8 @@ class IncomingFile:
 
 
 def uploads_dir(settings: Settings) -> Path:
-    """Where uploaded bytes are kept (content-addressed)."""
-    return settings.instance_path / "uploads"
+    """Where uploaded bytes are kept with the file store (content-addressed)."""
+    return settings.uploads_dir
 
 
 def sniff(data: bytes) -> str | None:
@@ -75,7 +76,7 @@ def add_uploads(runtime, uow: UnitOfWork, files: list[IncomingFile], *, record_i
         raise ValidationError(f"未知的材料用途 / unknown purpose {purpose!r}", "purpose")
     rows = []
     for f, kind in check_files(files):
-        digest = store_blob(uploads_dir(runtime.settings), f.data)
+        digest = store_blob(runtime, f.data, area="uploads")
         rows.append(Upload(record_id=record_id, case_id=case_id, uscc=uscc, purpose=purpose,
                            filename=_clean_name(f.filename), content_type=kind, size=len(f.data),
                            sha256=digest, uploaded_by=actor.username, uploaded_at=utc_naive(now)))
@@ -112,7 +113,7 @@ def upload_for(runtime, upload_id: int, actor: Actor) -> tuple[dict, bytes]:
             # Never reveal whether another party's upload exists.
             raise NotFound(f"材料不存在 / no upload {upload_id}")
         view = upload_view(upload)
-    data = read_blob(uploads_dir(runtime.settings), view["sha256"])
+    data = read_blob(runtime, view["sha256"], area="uploads")
     return view, data
 
 

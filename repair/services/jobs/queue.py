@@ -46,14 +46,14 @@ def submit(runtime, task: str, *, uow=None, **kwargs) -> int | None:
         except Exception:  # noqa: BLE001 - a job's failure never undoes the step that asked for it
             log.exception("in-process job %s%r failed", task, kwargs)
         return None
-    from repair.services.jobs.worker import procrastinate_app
+    from repair.services.jobs.worker import deferring_app
 
     options = {}
     if spec.lock_key is not None:
         key = f"{task}:{kwargs.get(spec.lock_key)}"
         # lock: never two at once; queueing lock: never two waiting (the second would do nothing).
         options.update(lock=key, queueing_lock=key)
-    deferrer = procrastinate_app(runtime).tasks[f"repair:{task}"]
+    deferrer = deferring_app(runtime).tasks[f"repair:{task}"]
     try:
         if uow is not None:
             return deferrer.configure(connection=_driver(uow.connection), **options).defer(**kwargs)
@@ -140,9 +140,9 @@ def retry_job(runtime, job_id: int, *, actor, now: datetime) -> None:
     failed = [job for job in list_jobs(runtime, statuses=("failed",), limit=100000) if job.id == job_id]
     if not failed:
         raise NotFound(f"没有可重试的失败作业 / no failed job {job_id}")
-    from repair.services.jobs.worker import procrastinate_app
+    from repair.services.jobs.worker import deferring_app
 
-    connector = procrastinate_app(runtime).connector.get_sync_connector()
+    connector = deferring_app(runtime).connector.get_sync_connector()
     with runtime.engine.begin() as conn:
         connector.execute_query_all_with_connection(
             _driver(conn), query=procrastinate_sql.queries["retry_job"], job_id=job_id, retry_at=now,

@@ -44,6 +44,29 @@ def produce_reserved(runtime, *, now: str | None = None) -> str:
     return f"{len(produce_pending(runtime, now=_when(now)))} documents finished"
 
 
+def finish_stale_reserved(runtime, *, older_than_minutes: int = 10) -> str:
+    """Finish every document reserved longer than a few minutes: its job was lost (the node died between
+    the commit and the queueing) or failed for good before a fix. A document finished meanwhile by its own
+    job is left alone (`produce` only commits over a reserved row)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from repair.services.cases.history import utc_naive
+    from repair.services.documents.issuing import produce
+    from repair.services.setup.runtime import local_now
+    from repair.store.document_models import Document
+
+    now = local_now()
+    cutoff = utc_naive(now - timedelta(minutes=older_than_minutes))
+    with runtime.uow(read_only=True) as uow:
+        ids = list(uow.session.scalars(select(Document.id).where(Document.status == "reserved",
+                                                                 Document.created_at < cutoff)))
+    for document_id in ids:
+        produce(runtime, document_id, now=now)
+    return f"{len(ids)} stale reserved documents finished"
+
+
 def check_fulfilment(runtime, *, case_no: str, cause: str, now: str | None = None) -> str:
     """The automatic fulfilment check of one case."""
     from repair.services.cases.fulfilment_check import check_fulfilment as check
@@ -66,5 +89,8 @@ TASKS: dict[str, TaskSpec] = {
     "produce_reserved": TaskSpec(produce_reserved, "documents", max_attempts=1),
     "check_fulfilment": TaskSpec(check_fulfilment, "cases", lock_key="case_no"),
     "deliver_sync": TaskSpec(deliver_sync, "sync", max_attempts=3, lock_key="portal"),
+    "finish_stale_reserved": TaskSpec(finish_stale_reserved, "documents", max_attempts=1),
 }
+# Run by the workers on a schedule (cron, UTC): sync deliveries every minute, lost documents every 5 minutes.
+PERIODIC = {"deliver_sync": "* * * * *", "finish_stale_reserved": "*/5 * * * *"}
 QUEUES = tuple(sorted({spec.queue for spec in TASKS.values()}))

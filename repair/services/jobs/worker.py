@@ -11,8 +11,8 @@ import procrastinate
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from repair.errors import ConcurrencyConflict, DomainError, ValidationError
-from repair.services.jobs.tasks import QUEUES, TASKS
+from repair.errors import ConcurrencyConflict, DomainError, SealError, ValidationError
+from repair.services.jobs.tasks import PERIODIC, QUEUES, TASKS
 
 log = logging.getLogger(__name__)
 _apps: dict[str, procrastinate.App] = {}
@@ -28,7 +28,8 @@ class _Retry(procrastinate.RetryStrategy):
     """Exponential retries for faults (database, disk, a portal down); a domain error is final."""
 
     def get_retry_decision(self, *, exception, job):
-        if isinstance(exception, DomainError) and not isinstance(exception, ConcurrencyConflict):
+        # A lost race and a seal service failure (timestamp, revocation data) are worth another try.
+        if isinstance(exception, DomainError) and not isinstance(exception, (ConcurrencyConflict, SealError)):
             return None
         return super().get_retry_decision(exception=exception, job=job)
 
@@ -41,6 +42,15 @@ def _blueprint() -> procrastinate.Blueprint:
         retry = _Retry(max_attempts=spec.max_attempts - 1, exponential_wait=2) \
             if spec.max_attempts > 1 else False
         blueprint.task(name=name, queue=spec.queue, retry=retry)(run)
+    for name, cron in PERIODIC.items():
+        spec = TASKS[name]
+
+        def tick(timestamp: int, _function=spec.function):
+            return _function(_worker_runtime)
+        # One deferral per tick for the whole cluster (procrastinate records each tick in the database).
+        blueprint.periodic(cron=cron, periodic_id=name)(
+            blueprint.task(name=f"periodic_{name}", queue=spec.queue, retry=False,
+                           queueing_lock=f"periodic_{name}")(tick))
     return blueprint
 
 
@@ -52,6 +62,18 @@ def procrastinate_app(runtime) -> procrastinate.App:
         app.add_tasks_from(_blueprint(), namespace="repair")
         _apps[url] = app
     return _apps[url]
+
+
+def deferring_app(runtime) -> procrastinate.App:
+    """The same tasks over procrastinate's synchronous connector: web nodes and the CLI insert jobs through
+    one of their own (SQLAlchemy) connections with it, never opening a pool of their own."""
+    key = "sync:" + runtime.settings.database_url
+    if key not in _apps:
+        app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(
+            conninfo=_conninfo(runtime.settings.database_url)))
+        app.add_tasks_from(_blueprint(), namespace="repair")
+        _apps[key] = app
+    return _apps[key]
 
 
 def ensure_schema(engine) -> bool:

@@ -24,7 +24,15 @@ def initialise(runtime, *, now: datetime) -> dict:
         created = sync_departments(uow, settings)
         departments = [(d.code, d.name) for d in uow.session.scalars(select(Department).order_by(Department.code))]
         uow.commit()
+    # PostgreSQL: the job queue's schema, and the keys folder kept in the database (encrypted with the secret
+    # key) for every other node; a second machine's `repair init` adopts the keys the first one made.
+    from repair.services.cluster.keys import pull_keys, push_keys
+    from repair.services.jobs.worker import ensure_schema
+
+    ensure_schema(runtime.engine)
+    pull_keys(runtime)
     ensure_keys(runtime, departments)
+    push_keys(runtime)
     sm2_missing = []
     if settings.sm2_seal_dir is not None and "ofd" in settings.document_formats:
         from repair.seal.sm2.pki import missing_sm2_seals
