@@ -11,7 +11,7 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from asn1crypto import crl as asn1_crl
@@ -153,11 +153,18 @@ def _sources(settings: Settings, now: datetime | None) -> _Sources:
     return _Sources(None, extra)
 
 
+# A context fixes its validation time when it is built, while a responder dates its answer when it is asked:
+# on a loaded machine (or against a responder whose clock runs a little ahead) a fresh OCSP response or CRL is
+# seconds newer than the validation time, which pyHanko's default tolerance of one second calls "too recent".
+CLOCK_TOLERANCE = timedelta(seconds=60)
+
+
 def signing_context(settings: Settings) -> ValidationContext:
     """Context used while sealing: fetches current revocation data, which pyHanko embeds in the DSS."""
     sources = _sources(settings, None)
     return ValidationContext(trust_roots=trust_roots(settings), other_certs=sources.other_certs,
-                             allow_fetching=True, fetchers=sources.fetchers, revocation_mode="hard-fail")
+                             allow_fetching=True, fetchers=sources.fetchers, revocation_mode="hard-fail",
+                             time_tolerance=CLOCK_TOLERANCE)
 
 
 def current_revinfo_context(settings: Settings, *, moment: datetime | None, now: datetime | None,
@@ -169,7 +176,7 @@ def current_revinfo_context(settings: Settings, *, moment: datetime | None, now:
     return ValidationContext(
         trust_roots=trust_roots(settings), other_certs=[*sources.other_certs, *extra_certs],
         moment=moment, allow_fetching=True, fetchers=sources.fetchers, crls=list(crls), ocsps=list(ocsps),
-        revocation_mode="hard-fail", retroactive_revinfo=retroactive,
+        revocation_mode="hard-fail", retroactive_revinfo=retroactive, time_tolerance=CLOCK_TOLERANCE,
     )
 
 
@@ -178,4 +185,4 @@ def embedded_only_context(settings: Settings, *, moment: datetime | None, extra_
     """Context that may use nothing but the document's own validation data (the B-LT test)."""
     return ValidationContext(trust_roots=trust_roots(settings), other_certs=list(extra_certs), moment=moment,
                              allow_fetching=False, crls=list(crls), ocsps=list(ocsps),
-                             revocation_mode="hard-fail")
+                             revocation_mode="hard-fail", time_tolerance=CLOCK_TOLERANCE)
