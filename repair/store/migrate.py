@@ -12,6 +12,15 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+# The job queue (procrastinate) owns these tables on PostgreSQL and migrates them itself.
+FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
+
+
+def ours(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic `include_name`: our schema only, not the job queue's tables (nor their indexes)."""
+    return not (type_ == "table" and (name or "").startswith(FOREIGN_TABLE_PREFIXES))
+
+
 def alembic_config() -> Config:
     """Alembic configuration pointing at the package's migrations."""
     config = Config()
