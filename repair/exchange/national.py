@@ -4,7 +4,7 @@ Detected by its header (full-width or half-width brackets, spaces, `-` for `_` a
 行政相对人代码_N and unknown columns are ignored. Amounts in 万元 become exact yuan, 处罚类别 names map to
 penalty types, 处罚机关 maps to a configured department by USCC or name, and the tier comes from the
 configurable mapping (default: Order 36 examples; the most serious type of a row wins).
-Source of the column set: /work/shared/research/data-standards.md.
+Source of the column set: ../shared/research/data-standards.md (from the repository root).
 """
 
 from __future__ import annotations
