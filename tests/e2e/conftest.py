@@ -32,6 +32,19 @@ USCC = "91310115MA1K4QWE8M"
 USERS = (("e2e_ent", "enterprise", "--uscc", USCC), ("e2e_officer", "officer", "--department", "FGW"),
          ("e2e_reviewer", "reviewer", "--department", "FGW"))
 TIMEOUT_MS = 60_000
+# REPAIR_UPDATE_SCREENSHOTS=1 writes the screenshots into docs/screenshots/ (how the README images are refreshed).
+UPDATE_SHOTS = os.environ.get("REPAIR_UPDATE_SCREENSHOTS") == "1"
+SHOTS = CHECKOUT / "docs" / "screenshots"
+MAX_SHOT_BYTES = 400 * 1024
+
+
+def screenshot(page, name: str, folder) -> None:
+    """A full-page PNG of the current page, kept small enough for the README."""
+    target = SHOTS if UPDATE_SHOTS else folder
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert 0 < path.stat().st_size < MAX_SHOT_BYTES, f"{path.name}: {path.stat().st_size} bytes"
 
 
 def free_port() -> int:

@@ -9,22 +9,18 @@ Screenshots of the new pages go to docs/screenshots/ when REPAIR_UPDATE_SCREENSH
 
 from __future__ import annotations
 
-import os
 import re
 
 import pyotp
 import pytest
 
 from repair.config import CHECKOUT
-from tests.e2e.conftest import PASSWORD, TIMEOUT_MS, cli
+from tests.e2e.conftest import PASSWORD, TIMEOUT_MS, cli, screenshot
 
 pytestmark = pytest.mark.e2e
 AXE = CHECKOUT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
-UPDATE_SHOTS = os.environ.get("REPAIR_UPDATE_SCREENSHOTS") == "1"
-SHOTS = CHECKOUT / "docs" / "screenshots"
-MAX_SHOT_BYTES = 400 * 1024
 # Accounts beyond the ones conftest makes: auditor and the three administrators (三员分立).
 MORE_USERS = (("e2e_auditor", "auditor"), ("e2e_admin", "admin"), ("e2e_secadmin", "security_admin"),
               ("e2e_auditadmin", "audit_admin"))
@@ -99,14 +95,6 @@ def assert_clean_chinese(page) -> None:
     assert "\ufffd" not in text and "□" not in text, page.url
     halves = re.findall(r"[\u4e00-\u9fff）。]\s*/\s*[A-Za-z]{3,}", text)
     assert not halves, (page.url, halves)
-
-
-def screenshot(page, name: str, folder) -> None:
-    target = SHOTS if UPDATE_SHOTS else folder
-    target.mkdir(parents=True, exist_ok=True)
-    path = target / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert 0 < path.stat().st_size < MAX_SHOT_BYTES, f"{path.name}: {path.stat().st_size} bytes"
 
 
 def tab_to(page, selector: str, limit: int = 80) -> int:

@@ -8,27 +8,13 @@ when REPAIR_UPDATE_SCREENSHOTS=1 (how the committed README images are refreshed)
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pytest
 
-from repair.config import CHECKOUT
-from tests.e2e.conftest import cli
+from tests.e2e.conftest import cli, screenshot
 
 pytestmark = pytest.mark.e2e
-UPDATE_SHOTS = os.environ.get("REPAIR_UPDATE_SCREENSHOTS") == "1"
-SHOTS = CHECKOUT / "docs" / "screenshots"
-MAX_SHOT_BYTES = 400 * 1024
-
-
-def screenshot(page, name: str, folder) -> None:
-    """A full-page PNG of the current page, kept small enough for the README."""
-    target = SHOTS if UPDATE_SHOTS else folder
-    target.mkdir(parents=True, exist_ok=True)
-    path = target / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert 0 < path.stat().st_size < MAX_SHOT_BYTES, f"{path.name}: {path.stat().st_size} bytes"
 
 
 def open_case(page, server: dict, case_no: str) -> None:

@@ -11,28 +11,17 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
-import repair.web.portal
 from repair.services.cases.fulfilment_check import check_fulfilment
 from repair.services.documents.uploads import IncomingFile, add_uploads
 from repair.services.security.log import list_events
 from repair.store.models import Case
 from tests.conftest import actor, at
+from tests.web.test_portal_records import frozen_clock, row_of  # noqa: F401  (frozen_clock: autouse fixture)
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 LATIN = re.compile(r"[A-Za-z]{3,}")
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch, now):
-    monkeypatch.setattr(repair.web.portal, "local_now", lambda: now)
-
-
-def row_of(page: str, record_id: int) -> str:
-    start = page.index(f'id="record-{record_id}"')
-    return page[start:page.index("</tr>", start)]
 
 
 def visible_text(page: str) -> str:
