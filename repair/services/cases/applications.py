@@ -17,8 +17,7 @@ from repair.services.cases.history import utc_naive
 from repair.services.cases.verbs import fire, submit_application
 from repair.services.documents.uploads import IncomingFile, add_uploads
 from repair.services.exchange.prefill import check_contact
-from repair.services.jobs import steps
-from repair.services.jobs.steps import check_after_step
+from repair.services.jobs.steps import check_after_step, produce_documents
 from repair.store.contact_models import ApplicationContact
 from repair.store.models import Case, Record
 from repair.store.uow import UnitOfWork
@@ -73,11 +72,6 @@ def _link_when_case_commits(uow: UnitOfWork, *, record_id: int, upload_ids: list
             recorded_by=actor.username, recorded_at=utc_naive(now)))
 
     event.listen(uow.session, "before_commit", link, once=True)
-
-
-def produce_documents(runtime, document_ids, *, now: datetime) -> list[str]:
-    """Render the reserved documents (or queue them for the workers); returns the problems met now."""
-    return steps.produce_documents(runtime, document_ids, now=now)
 
 
 def case_in_scope(uow: UnitOfWork, case_no: str, actor: Actor) -> Case:
